@@ -1,0 +1,68 @@
+//! `wharf`: the command-line interface. Parses arguments, calls the
+//! libraries, renders results; no scanning logic lives here.
+
+mod discover;
+mod logging;
+mod registry_args;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes shared by every command (documented in `docs/cli.md`).
+pub(crate) mod exit {
+    /// Everything asked for was done (and, for scans, nothing failed the gate).
+    pub(crate) const OK: u8 = 0;
+    /// A usage, configuration, network or registry error stopped the command.
+    pub(crate) const ERROR: u8 = 2;
+    /// The command finished but some items failed (listed in the output).
+    pub(crate) const PARTIAL: u8 = 3;
+}
+
+/// wharf — container registry scanner.
+///
+/// Discovers every repository, tag and manifest of a Docker Registry V2 /
+/// OCI registry, scans images for vulnerabilities, malware and secrets, and
+/// turns results into compliance findings.
+#[derive(Parser)]
+#[command(name = "wharf", version, about, long_about, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    logging: logging::LogArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every repository, tag, manifest digest and platform of a registry.
+    Discover(discover::DiscoverArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(&cli.logging);
+    let interactive = logging::interactive(&cli.logging);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("cannot start the async runtime: {e}");
+            return ExitCode::from(exit::ERROR);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Discover(args) => discover::run(args, interactive).await,
+        }
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            logging::report_error(&e);
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
