@@ -90,7 +90,7 @@ impl DiscoveryProgress for Progress {
         let total = self.total.load(Ordering::Relaxed);
         if let Some(b) = &self.bar {
             b.inc(1);
-        } else if done == total || done % (total / 20).max(1) == 0 {
+        } else if done == total || done.is_multiple_of((total / 20).max(1)) {
             tracing::info!(done, total, repository = %report.name, "discovery progress");
         }
         for e in &report.errors {

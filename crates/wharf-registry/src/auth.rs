@@ -213,20 +213,17 @@ impl Authenticator {
             }
             return Ok(true);
         }
-        if basic {
-            if let Ok(mut g) = self.scheme.lock() {
-                let first = g.is_none();
-                *g = Some(Scheme::Basic);
-                if self.basic_header().is_none() {
-                    return Err(RegistryError::Unauthorized {
-                        url: url.to_string(),
-                        reason:
-                            "the registry requires a user name and password and none were given"
-                                .into(),
-                    });
-                }
-                return Ok(first);
+        if basic && let Ok(mut g) = self.scheme.lock() {
+            let first = g.is_none();
+            *g = Some(Scheme::Basic);
+            if self.basic_header().is_none() {
+                return Err(RegistryError::Unauthorized {
+                    url: url.to_string(),
+                    reason: "the registry requires a user name and password and none were given"
+                        .into(),
+                });
             }
+            return Ok(first);
         }
         Err(RegistryError::Challenge {
             url: url.to_string(),

@@ -204,3 +204,31 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Any byte soup parses without panicking or looping.
+        #[test]
+        fn arbitrary_headers_never_panic(h in "[ -~]{0,200}") {
+            let _ = parse_challenges([h.as_str()]);
+        }
+
+        /// A quoted value survives whatever commas, spaces and escaped
+        /// quotes it contains.
+        #[test]
+        fn quoted_values_round_trip(realm in "[ -~]{0,60}", scope in "[ -~]{0,60}") {
+            let q = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
+            let h = format!(r#"Bearer realm="{}",service="svc",scope="{}""#, q(&realm), q(&scope));
+            let c = parse_challenges([h.as_str()]);
+            prop_assert_eq!(c.len(), 1);
+            prop_assert_eq!(c[0].param("realm"), Some(realm.as_str()));
+            prop_assert_eq!(c[0].param("scope"), Some(scope.as_str()));
+            prop_assert_eq!(c[0].param("service"), Some("svc"));
+        }
+    }
+}

@@ -622,24 +622,16 @@ impl Discoverer {
             }
             Manifest::Index(idx) => {
                 img.kind = Some(ImageKind::Index);
-                let children: Vec<&Descriptor> = idx.manifests.iter().collect();
-                let results: Vec<
-                    std::result::Result<
-                        PlatformImage,
-                        (Option<SkippedManifest>, Option<DiscoveryIssue>),
-                    >,
-                > = stream::iter(children)
+                let outcomes: Vec<ChildOutcome> = stream::iter(&idx.manifests)
                     .map(|child| self.describe_child(repo, child))
                     .buffer_unordered(self.concurrency())
                     .collect()
                     .await;
-                for r in results {
-                    match r {
-                        Ok(p) => img.platforms.push(p),
-                        Err((skipped, issue)) => {
-                            img.skipped.extend(skipped);
-                            errors.extend(issue);
-                        }
+                for o in outcomes {
+                    match o {
+                        ChildOutcome::Image(p) => img.platforms.push(p),
+                        ChildOutcome::Skipped(k) => img.skipped.push(k),
+                        ChildOutcome::Failed(e) => errors.push(e),
                     }
                 }
                 img.platforms
@@ -650,21 +642,20 @@ impl Discoverer {
         (img, errors)
     }
 
-    async fn describe_child(
-        &self,
-        repo: &str,
-        child: &Descriptor,
-    ) -> std::result::Result<PlatformImage, (Option<SkippedManifest>, Option<DiscoveryIssue>)> {
-        let platform = child.platform.as_ref().map(ToString::to_string);
+    async fn describe_child(&self, repo: &str, child: &Descriptor) -> ChildOutcome {
         let skip = |reason: &str| {
-            Err((
-                Some(SkippedManifest {
-                    digest: child.digest.clone(),
-                    platform: platform.clone(),
-                    reason: reason.to_owned(),
-                }),
-                None,
-            ))
+            ChildOutcome::Skipped(SkippedManifest {
+                digest: child.digest.clone(),
+                platform: child.platform.as_ref().map(ToString::to_string),
+                reason: reason.to_owned(),
+            })
+        };
+        let failed = |e: RegistryError| {
+            ChildOutcome::Failed(DiscoveryIssue {
+                tag: None,
+                digest: Some(child.digest.clone()),
+                message: e.to_string(),
+            })
         };
         if child.is_attestation() {
             return skip("attestation manifest (provenance/SBOM), not an image");
@@ -672,19 +663,9 @@ impl Discoverer {
         if child.platform.as_ref().is_some_and(Platform::is_unknown) {
             return skip("platform unknown/unknown");
         }
-        let issue = |e: RegistryError| {
-            Err((
-                None,
-                Some(DiscoveryIssue {
-                    tag: None,
-                    digest: Some(child.digest.clone()),
-                    message: e.to_string(),
-                }),
-            ))
-        };
         let fetched = match self.fetch_manifest(repo, &child.digest.to_string()).await {
             Ok(m) => m,
-            Err(e) => return issue(e),
+            Err(e) => return failed(e),
         };
         let m = match &fetched.manifest {
             Manifest::Image(m) if m.is_container_image() => m,
@@ -692,15 +673,22 @@ impl Discoverer {
             Manifest::Index(_) => return skip("nested index (not followed)"),
         };
         match self.fetch_config(repo, &m.config).await {
-            Ok(cfg) => Ok(platform_image(
+            Ok(cfg) => ChildOutcome::Image(platform_image(
                 &child.digest,
                 m,
                 &cfg,
                 child.platform.as_ref(),
             )),
-            Err(e) => issue(e),
+            Err(e) => failed(e),
         }
     }
+}
+
+/// What became of one index entry.
+enum ChildOutcome {
+    Image(PlatformImage),
+    Skipped(SkippedManifest),
+    Failed(DiscoveryIssue),
 }
 
 fn platform_image(

@@ -132,7 +132,7 @@ pub struct ImageIndex {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Manifest {
     /// A single-platform image manifest (or artifact).
-    Image(ImageManifest),
+    Image(Box<ImageManifest>),
     /// A multi-platform index.
     Index(ImageIndex),
 }
@@ -220,7 +220,7 @@ pub fn parse_manifest(
         let m: ImageManifest =
             serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
         let mt = declared.unwrap_or_else(|| media_type::OCI_MANIFEST.to_owned());
-        Ok((Manifest::Image(m), mt))
+        Ok((Manifest::Image(Box::new(m)), mt))
     }
 }
 

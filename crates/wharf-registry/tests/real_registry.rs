@@ -459,6 +459,76 @@ async fn large_registry_catalog_pagination() {
     assert!(report.requests.requests >= 4 + 320 + 960);
 }
 
+/// An image copied into the registry by skopeo (converted to Docker schema
+/// 2 on the way) is discovered like any other.
+#[tokio::test]
+async fn image_pushed_by_skopeo_as_docker_schema2() {
+    let registry = TestRegistry::start(RegistryOptions::default())
+        .await
+        .expect("registry");
+    let layout = tempfile::tempdir().expect("tempdir");
+    let image = ImageBuilder::new()
+        .layer(
+            LayerBuilder::new()
+                .file("hello.txt", "hello from skopeo", 0o644)
+                .build()
+                .expect("layer"),
+        )
+        .created("2025-06-01T12:00:00Z")
+        .label("source", "skopeo")
+        .build()
+        .expect("image");
+    wharf_testkit::write_oci_layout(layout.path(), &image, "v1").expect("layout");
+    let out = std::process::Command::new("skopeo")
+        .args([
+            "copy",
+            "--quiet",
+            "--dest-tls-verify=false",
+            "--format",
+            "v2s2",
+        ])
+        .arg(format!("oci:{}:v1", layout.path().display()))
+        .arg(format!("docker://{}/skopeo/hello:v1", registry.host()))
+        .output()
+        .expect("skopeo (apt-get install skopeo)");
+    assert!(
+        out.status.success(),
+        "skopeo: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let client = connect(&registry.url(), ClientConfig::default())
+        .await
+        .expect("connect");
+    let report = discover(client.clone(), &[]).await;
+    let img = &report.repositories[0].images[0];
+    assert_eq!(report.repositories[0].name, "skopeo/hello");
+    assert_eq!(
+        img.media_type.as_deref(),
+        Some("application/vnd.docker.distribution.manifest.v2+json")
+    );
+    assert_ne!(
+        img.digest.to_string(),
+        image.digest(),
+        "converted manifest has its own digest"
+    );
+    assert_eq!(img.platforms[0].platform, "linux/amd64");
+    assert_eq!(
+        img.platforms[0].created.as_deref(),
+        Some("2025-06-01T12:00:00Z")
+    );
+    assert_eq!(
+        img.platforms[0].labels.get("source").map(String::as_str),
+        Some("skopeo")
+    );
+    // The digest discovery reports is the one the registry serves.
+    let head = client
+        .head_manifest("skopeo/hello", "v1")
+        .await
+        .expect("head");
+    assert_eq!(head.digest.as_ref(), Some(&img.digest));
+}
+
 /// A registry that goes away mid-run: errors name the registry, nothing hangs.
 #[tokio::test]
 async fn stopped_registry_gives_a_clear_error() {

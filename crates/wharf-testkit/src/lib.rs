@@ -13,9 +13,11 @@
 //!   manifests, indexes with attestation manifests, OCI image layouts);
 //! - [`push`]: a minimal registry client that pushes blobs, manifests, images and
 //!   indexes;
+//! - [`latency`]: a TCP proxy that adds a round-trip delay, to benchmark as if remote;
 //! - [`sample`]: a deterministic set of sample images covering every manifest shape.
 
 pub mod image;
+pub mod latency;
 pub mod push;
 pub mod registry;
 pub mod sample;

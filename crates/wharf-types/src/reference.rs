@@ -460,3 +460,44 @@ mod tests {
         assert_eq!(again, r);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn component() -> impl Strategy<Value = String> {
+        "[a-z0-9]{1,8}([._-][a-z0-9]{1,8}){0,2}"
+    }
+
+    proptest! {
+        /// Whatever valid reference is built, printing and parsing it again
+        /// gives the same reference.
+        #[test]
+        fn display_parse_round_trip(
+            host in prop::option::of("[a-z]{1,10}\\.[a-z]{2,5}(:[0-9]{2,5})?"),
+            path in prop::collection::vec(component(), 1..4),
+            tag in prop::option::of("[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}"),
+            pin in any::<bool>(),
+        ) {
+            // Without a host, a first component with a dot would itself be
+            // read as a host (Docker's rule), so that input is not "valid".
+            prop_assume!(host.is_some() || !path[0].contains('.'));
+            let mut s = String::new();
+            if let Some(h) = &host { s.push_str(h); s.push('/'); }
+            s.push_str(&path.join("/"));
+            if let Some(t) = &tag { s.push(':'); s.push_str(t); }
+            if pin { s.push('@'); s.push_str(&Digest::sha256_of(s.as_bytes()).to_string()); }
+            let r: ImageReference = s.parse().map_err(|e| TestCaseError::fail(format!("{s}: {e}")))?;
+            let again = r.to_string().parse::<ImageReference>().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(again, r);
+        }
+
+        /// Arbitrary input never panics.
+        #[test]
+        fn never_panics(s in "\\PC{0,80}") {
+            let _ = s.parse::<ImageReference>();
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! ```text
 //! wharf-testkit registry [--tls] [--catalog-max N]
 //! wharf-testkit populate --registry URL --repos N --tags T
+//! wharf-testkit sample --registry URL
 //! ```
 
 use std::io::Write as _;
@@ -37,6 +38,30 @@ enum Command {
     /// Push N repositories `{prefix}/repo-{i:05}`, each with T tags `v{j}`
     /// pointing at D distinct small images, then print a one-line summary.
     Populate(PopulateArgs),
+    /// Push the sample image set (see `wharf_testkit::sample`) and print
+    /// what was pushed.
+    Sample(SampleArgs),
+    /// Forward 127.0.0.1:<random> to UPSTREAM, delaying every request by
+    /// DELAY ms (a remote registry's round trip). Prints its URL, runs until
+    /// SIGTERM or Ctrl-C.
+    Proxy(ProxyArgs),
+}
+
+#[derive(Debug, Args)]
+struct ProxyArgs {
+    /// Upstream `host:port` (an IP address).
+    #[arg(long, value_name = "ADDR")]
+    upstream: std::net::SocketAddr,
+    /// Delay added to each request, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 20)]
+    delay_ms: u64,
+}
+
+#[derive(Debug, Args)]
+struct SampleArgs {
+    /// Registry base URL, e.g. `http://127.0.0.1:5000`.
+    #[arg(long, value_name = "URL")]
+    registry: String,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +127,27 @@ async fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Registry(args) => run_registry(args).await,
         Command::Populate(args) => populate(args).await,
+        Command::Proxy(args) => {
+            let proxy = wharf_testkit::latency::LatencyProxy::start(
+                args.upstream,
+                Duration::from_millis(args.delay_ms),
+            )
+            .await?;
+            let mut out = std::io::stdout();
+            writeln!(out, "{}", proxy.url())?;
+            out.flush()?;
+            shutdown_signal().await
+        }
+        Command::Sample(args) => {
+            let pusher = Pusher::new(&args.registry, PushAuth::None, None)?;
+            let pushed = wharf_testkit::push_sample_images(&pusher).await?;
+            writeln!(
+                std::io::stderr(),
+                "pushed sample images to {}: {pushed:#?}",
+                args.registry
+            )?;
+            Ok(())
+        }
     }
 }
 
