@@ -319,6 +319,28 @@ async fn exit_codes_for_errors_and_partial_results() {
         text(&out.stderr)
     );
 
+    // --output writes the document to a file and nothing to stdout.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("registry.json");
+    let out = wharf(
+        args(&[
+            "discover",
+            &registry.url(),
+            "-f",
+            "json",
+            "-o",
+            &file.display().to_string(),
+        ]),
+        vec![],
+        None,
+    )
+    .await;
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("output file")).expect("json");
+    assert_eq!(v["summary"]["repositories"], 4);
+
     // Structured logs: one JSON object per stderr line.
     let out = wharf(
         args(&[

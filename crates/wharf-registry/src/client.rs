@@ -224,46 +224,42 @@ impl RegistryClient {
         Ok((parsed, next))
     }
 
-    /// Every repository in `/v2/_catalog`, following `Link` pagination.
-    ///
-    /// A registry that refuses or lacks the catalog (401/403/404/405, as on
-    /// Docker Hub and GHCR) yields [`RegistryError::CatalogUnavailable`].
-    pub async fn catalog(&self, page_size: u32) -> Result<Vec<String>> {
-        #[derive(Deserialize)]
-        struct Page {
-            #[serde(default)]
-            repositories: Option<Vec<String>>,
-        }
-        let what = format!("{} catalog", self.endpoint);
-        let unavailable = |status| RegistryError::CatalogUnavailable {
-            endpoint: self.endpoint.to_string(),
-            status,
-        };
-        let mut url = self.url(&format!("/v2/_catalog?n={}", page_size.max(1)))?;
+    /// Follow `Link: <…>; rel="next"` pages from `url`, collecting what
+    /// `items` extracts from each page. `refused` maps a status to an error
+    /// for statuses that mean "not available" rather than "failed".
+    /// Stops on an empty page, a repeated link, or [`Limits::max_pages`].
+    async fn paginate<P: for<'de> Deserialize<'de>>(
+        &self,
+        mut url: Url,
+        scope: Scope,
+        what: &str,
+        refused: impl Fn(reqwest::StatusCode) -> Option<RegistryError>,
+        items: impl Fn(P) -> Vec<String>,
+    ) -> Result<Vec<String>> {
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for _ in 0..self.transport.limits.max_pages {
             let resp = match self
-                .get(url.clone(), None, Scope::Catalog, Method::GET)
+                .get(url.clone(), None, scope.clone(), Method::GET)
                 .await
             {
                 Ok(r) => r,
-                Err(RegistryError::Unauthorized { .. }) => {
-                    return Err(unavailable(reqwest::StatusCode::UNAUTHORIZED));
+                Err(e @ RegistryError::Unauthorized { .. }) => {
+                    return Err(refused(reqwest::StatusCode::UNAUTHORIZED).unwrap_or(e));
                 }
                 Err(e) => return Err(e),
             };
             let status = resp.inner.status();
-            if matches!(status.as_u16(), 401 | 403 | 404 | 405) {
-                return Err(unavailable(status));
+            if let Some(e) = refused(status) {
+                return Err(e);
             }
             if !status.is_success() {
-                return Err(error_for_status(resp, &what).await);
+                return Err(error_for_status(resp, what).await);
             }
-            let (page, next): (Page, _) = self.json_page(resp, &what).await?;
-            let names = page.repositories.unwrap_or_default();
-            let empty = names.is_empty();
-            out.extend(names);
+            let (page, next) = self.json_page(resp, what).await?;
+            let page = items(page);
+            let empty = page.is_empty();
+            out.extend(page);
             match next {
                 Some(n) if !empty && seen.insert(n.to_string()) => url = n,
                 _ => break,
@@ -274,6 +270,32 @@ impl RegistryClient {
         Ok(out)
     }
 
+    /// Every repository in `/v2/_catalog`, following `Link` pagination.
+    ///
+    /// A registry that refuses or lacks the catalog (401/403/404/405, as on
+    /// Docker Hub and GHCR) yields [`RegistryError::CatalogUnavailable`].
+    pub async fn catalog(&self, page_size: u32) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Page {
+            #[serde(default)]
+            repositories: Option<Vec<String>>,
+        }
+        let url = self.url(&format!("/v2/_catalog?n={}", page_size.max(1)))?;
+        let refused = |status: reqwest::StatusCode| {
+            matches!(status.as_u16(), 401 | 403 | 404 | 405).then(|| {
+                RegistryError::CatalogUnavailable {
+                    endpoint: self.endpoint.to_string(),
+                    status,
+                }
+            })
+        };
+        let what = format!("{} catalog", self.endpoint);
+        self.paginate(url, Scope::Catalog, &what, refused, |p: Page| {
+            p.repositories.unwrap_or_default()
+        })
+        .await
+    }
+
     /// Every tag of `repo`, following `Link` pagination when the registry
     /// paginates (the reference registry does not). Sorted, deduplicated.
     pub async fn tags(&self, repo: &str, page_size: u32) -> Result<Vec<String>> {
@@ -282,29 +304,16 @@ impl RegistryClient {
             #[serde(default)]
             tags: Option<Vec<String>>,
         }
+        let url = self.url(&format!("/v2/{repo}/tags/list?n={}", page_size.max(1)))?;
         let what = format!("{}/{repo} tags", self.endpoint.host());
-        let mut url = self.url(&format!("/v2/{repo}/tags/list?n={}", page_size.max(1)))?;
-        let mut out = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for _ in 0..self.transport.limits.max_pages {
-            let resp = self
-                .get(url.clone(), None, Scope::Pull(repo.to_owned()), Method::GET)
-                .await?;
-            if !resp.inner.status().is_success() {
-                return Err(error_for_status(resp, &what).await);
-            }
-            let (page, next): (Page, _) = self.json_page(resp, &what).await?;
-            let tags = page.tags.unwrap_or_default();
-            let empty = tags.is_empty();
-            out.extend(tags);
-            match next {
-                Some(n) if !empty && seen.insert(n.to_string()) => url = n,
-                _ => break,
-            }
-        }
-        out.sort();
-        out.dedup();
-        Ok(out)
+        self.paginate(
+            url,
+            Scope::Pull(repo.to_owned()),
+            &what,
+            |_| None,
+            |p: Page| p.tags.unwrap_or_default(),
+        )
+        .await
     }
 
     /// `HEAD` a manifest by tag or digest.
@@ -323,13 +332,7 @@ impl RegistryClient {
             return Err(error_for_status(resp, &what).await);
         }
         let h = resp.inner.headers();
-        let digest = match h.get("docker-content-digest").and_then(|v| v.to_str().ok()) {
-            Some(d) => Some(d.parse::<Digest>().map_err(|e| RegistryError::Malformed {
-                what: format!("{what} Docker-Content-Digest header"),
-                reason: e.to_string(),
-            })?),
-            None => None,
-        };
+        let digest = content_digest(h, &what)?;
         Ok(ManifestHead {
             digest,
             media_type: header_str(h.get(CONTENT_TYPE)),
@@ -356,18 +359,7 @@ impl RegistryClient {
             return Err(error_for_status(resp, &what).await);
         }
         let content_type = header_str(resp.inner.headers().get(CONTENT_TYPE));
-        let header_digest = match resp
-            .inner
-            .headers()
-            .get("docker-content-digest")
-            .and_then(|v| v.to_str().ok())
-        {
-            Some(d) => Some(d.parse::<Digest>().map_err(|e| RegistryError::Malformed {
-                what: format!("{what} Docker-Content-Digest header"),
-                reason: e.to_string(),
-            })?),
-            None => None,
-        };
+        let header_digest = content_digest(resp.inner.headers(), &what)?;
         let bytes =
             read_limited(resp.inner, self.transport.limits.max_manifest_bytes, &what).await?;
         self.transport.stats.add_bytes(bytes.len() as u64);
@@ -633,6 +625,21 @@ impl RegistryClient {
         v.set_sensitive(true);
         Ok(Some(v))
     }
+}
+
+/// The `Docker-Content-Digest` header, validated when present.
+fn content_digest(h: &reqwest::header::HeaderMap, what: &str) -> Result<Option<Digest>> {
+    h.get("docker-content-digest")
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|s| s.parse::<Digest>().ok())
+                .ok_or_else(|| RegistryError::Malformed {
+                    what: format!("{what} Docker-Content-Digest header"),
+                    reason: format!("{v:?} is not a valid digest"),
+                })
+        })
+        .transpose()
 }
 
 fn header_str(v: Option<&HeaderValue>) -> Option<String> {

@@ -248,7 +248,12 @@ fn is_glob(p: &str) -> bool {
 }
 
 impl Patterns {
-    fn new(patterns: &[String], what: &str) -> Result<Self> {
+    fn new(patterns: &[String], kind: &'static str) -> Result<Self> {
+        let invalid = |pattern: &str, e: globset::Error| RegistryError::InvalidPattern {
+            kind,
+            pattern: pattern.to_owned(),
+            reason: e.kind().to_string(),
+        };
         if patterns.is_empty() {
             return Ok(Self {
                 set: None,
@@ -258,15 +263,9 @@ impl Patterns {
         }
         let mut b = GlobSetBuilder::new();
         for p in patterns {
-            b.add(Glob::new(p).map_err(|e| RegistryError::InvalidEndpoint {
-                input: p.clone(),
-                reason: format!("invalid {what} pattern: {e}"),
-            })?);
+            b.add(Glob::new(p).map_err(|e| invalid(p, e))?);
         }
-        let set = b.build().map_err(|e| RegistryError::InvalidEndpoint {
-            input: patterns.join(","),
-            reason: format!("invalid {what} patterns: {e}"),
-        })?;
+        let set = b.build().map_err(|e| invalid(&patterns.join(","), e))?;
         Ok(Self {
             set: Some(set),
             literals: patterns.iter().filter(|p| !is_glob(p)).cloned().collect(),
@@ -708,5 +707,27 @@ fn platform_image(
         labels: cfg.labels(),
         layers: m.layers.len(),
         size: m.layers_size(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns() {
+        let p =
+            Patterns::new(&["team/*".into(), "library/nginx".into()], "repository").expect("valid");
+        assert!(p.has_globs);
+        assert_eq!(p.literals, ["library/nginx"]);
+        assert!(p.matches("team/a/b") && p.matches("library/nginx") && !p.matches("other/x"));
+        let all = Patterns::new(&[], "tag").expect("empty");
+        assert!(all.matches("anything"));
+        let err = Patterns::new(&["team/[".into()], "repository").expect_err("unclosed class");
+        assert!(
+            err.to_string()
+                .contains("invalid repository pattern \"team/[\""),
+            "{err}"
+        );
     }
 }

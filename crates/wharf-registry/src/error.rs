@@ -184,6 +184,16 @@ pub enum RegistryError {
         /// What was wrong.
         reason: String,
     },
+    /// A repository or tag pattern that is not a valid glob.
+    #[error("invalid {kind} pattern {pattern:?}: {reason}")]
+    InvalidPattern {
+        /// `repository` or `tag`.
+        kind: &'static str,
+        /// The pattern.
+        pattern: String,
+        /// Why.
+        reason: String,
+    },
     /// Reading credentials (Docker config, credential helper) failed.
     #[error("credentials: {0}")]
     Credentials(String),

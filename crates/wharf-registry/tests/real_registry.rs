@@ -529,6 +529,40 @@ async fn image_pushed_by_skopeo_as_docker_schema2() {
     assert_eq!(head.digest.as_ref(), Some(&img.digest));
 }
 
+/// A scheme-less endpoint means HTTPS; against a plain-HTTP registry that
+/// fails, and with `insecure` wharf falls back to HTTP as Docker does.
+#[tokio::test]
+async fn insecure_falls_back_from_https_to_http() {
+    let registry = TestRegistry::start(RegistryOptions::default())
+        .await
+        .expect("registry");
+    push_sample_images(&registry.pusher(PushAuth::None).expect("pusher"))
+        .await
+        .expect("push");
+    let quick = wharf_registry::Limits {
+        max_retries: 0,
+        ..wharf_registry::Limits::default()
+    };
+    let strict = ClientConfig {
+        limits: quick.clone(),
+        ..ClientConfig::default()
+    };
+    let err = connect(&registry.host(), strict)
+        .await
+        .expect_err("HTTPS to an HTTP registry");
+    assert!(matches!(err, RegistryError::Transport { .. }), "{err}");
+    let insecure = ClientConfig {
+        insecure: true,
+        limits: quick,
+        ..ClientConfig::default()
+    };
+    let client = connect(&registry.host(), insecure)
+        .await
+        .expect("fallback to HTTP");
+    assert_eq!(client.endpoint().origin(), registry.url());
+    assert_eq!(discover(client, &[]).await.summary.repositories, 4);
+}
+
 /// A registry that goes away mid-run: errors name the registry, nothing hangs.
 #[tokio::test]
 async fn stopped_registry_gives_a_clear_error() {

@@ -52,18 +52,30 @@ async fn pipe(client: TcpStream, server: TcpStream, delay: Duration) -> std::io:
     server.set_nodelay(true)?;
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
-    let up = async move {
+    // Client bytes are stamped on arrival and written `delay` later, so the
+    // delay is a fixed latency, not a per-chunk penalty that accumulates.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+    let read = async move {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             let n = cr.read(&mut buf).await?;
-            if n == 0 {
-                return sw.shutdown().await;
+            if n == 0
+                || tx
+                    .send((tokio::time::Instant::now() + delay, buf[..n].to_vec()))
+                    .is_err()
+            {
+                return Ok::<(), std::io::Error>(());
             }
-            tokio::time::sleep(delay).await;
-            sw.write_all(&buf[..n]).await?;
         }
     };
+    let write = async move {
+        while let Some((due, bytes)) = rx.recv().await {
+            tokio::time::sleep_until(due).await;
+            sw.write_all(&bytes).await?;
+        }
+        sw.shutdown().await
+    };
     let down = async move { tokio::io::copy(&mut sr, &mut cw).await.map(|_| ()) };
-    let _ = tokio::try_join!(up, down);
+    let _ = tokio::join!(read, write, down);
     Ok(())
 }

@@ -3,15 +3,17 @@
 //! This crate does no I/O. It holds the vocabulary the other crates speak:
 //! content [`Digest`]s and the hasher that checks them, [`ImageReference`]s
 //! as users write them (with Docker Hub normalisation), [`Platform`]s of
-//! multi-arch images, and [`SecretString`], the wrapper that keeps
+//! multi-arch images, the [`Package`] model analyzers produce, and [`SecretString`], the wrapper that keeps
 //! credentials and found secrets out of logs and `Debug` output.
 
 mod digest;
+mod package;
 mod platform;
 mod reference;
 mod secret;
 
 pub use digest::{Digest, DigestAlgorithm, DigestError, Digester};
+pub use package::{Diagnostic, Ecosystem, Package, SourcePackage};
 pub use platform::{Platform, PlatformError};
 pub use reference::{
     DOCKER_HUB_API_HOST, DOCKER_HUB_HOST, ImageReference, ReferenceError, normalize_registry_host,
