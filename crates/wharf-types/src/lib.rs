@@ -13,7 +13,7 @@ mod reference;
 mod secret;
 
 pub use digest::{Digest, DigestAlgorithm, DigestError, Digester};
-pub use package::{Diagnostic, Ecosystem, Package, SourcePackage};
+pub use package::{Diagnostic, Ecosystem, OsInfo, Package, SourcePackage};
 pub use platform::{Platform, PlatformError};
 pub use reference::{
     DOCKER_HUB_API_HOST, DOCKER_HUB_HOST, ImageReference, ReferenceError, normalize_registry_host,

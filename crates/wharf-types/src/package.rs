@@ -191,3 +191,27 @@ mod tests {
         assert!(Ecosystem::Apk.is_os() && !Ecosystem::Npm.is_os());
     }
 }
+
+/// The operating system of an image, as identified from `/etc/os-release`
+/// and the older release files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OsInfo {
+    /// Family in lowercase as wharf names it: `debian`, `ubuntu`, `alpine`,
+    /// `rhel`, `centos`, `rocky`, `alma`, `oracle`, `fedora`, `amazon`,
+    /// `sles`, `opensuse-leap`, `opensuse-tumbleweed`, `wolfi`, `chainguard`,
+    /// `photon`, `mariner`, `azurelinux`, `distroless` (Debian-based
+    /// distroless is `debian` with `distroless: true`).
+    pub family: String,
+    /// Version as the distribution writes it (`12`, `22.04`, `3.19.1`, `9.3`).
+    pub version: String,
+    /// Release codename (`bookworm`, `jammy`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codename: Option<String>,
+    /// Human-readable name (`PRETTY_NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretty_name: Option<String>,
+    /// Whether the image is a distroless / minimal image without a shell
+    /// or package manager (e.g. gcr.io/distroless).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub distroless: bool,
+}

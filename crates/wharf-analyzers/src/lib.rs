@@ -1,0 +1,25 @@
+//! Package analyzers: pure parsers that turn the files of an image into
+//! [`Package`](wharf_types::Package)s, one module per ecosystem.
+//!
+//! Every parser takes the file's path inside the image (recorded in the
+//! packages' `locations`) and its content, and returns the packages or a
+//! [`ParseError`] naming the file. Parsers never panic on malformed input and
+//! never read outside what they are given; the layer engine decides which
+//! files reach which parser.
+
+mod error;
+
+pub mod apk;
+pub mod dotnet;
+pub mod dpkg;
+pub mod golang;
+pub mod java;
+pub mod npm;
+pub mod os_release;
+pub mod php;
+pub mod python;
+pub mod rpm;
+pub mod ruby;
+pub mod rust;
+
+pub use error::ParseError;
