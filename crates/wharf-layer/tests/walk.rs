@@ -1,6 +1,6 @@
 //! The layer walk on every input form and on hostile layers.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use wharf_layer::{Compression, EntryKind, LayerError, Limits, WalkSummary, walk};
 
