@@ -9,6 +9,8 @@
 
 mod error;
 
+pub mod engine;
+
 pub mod apk;
 pub mod dotnet;
 pub mod dpkg;
@@ -22,4 +24,5 @@ pub mod rpm;
 pub mod ruby;
 pub mod rust;
 
+pub use engine::{Analyzer, AnalyzerSet, File, FileRecord, LayerReport, Output};
 pub use error::ParseError;

@@ -1,0 +1,473 @@
+//! The analysis engine: routes the files of one layer pass to the analyzers
+//! that want them and collects what they found into a [`LayerReport`].
+//!
+//! Every analyzer declares the paths it wants as glob patterns; all patterns
+//! are compiled into one [`GlobSet`], so each tar entry costs one match no
+//! matter how many analyzers run. Analyzers of binaries also see every
+//! executable regular file. A wanted file is read into memory up to the
+//! analyzer's size cap (larger files are reported, not read), or streamed
+//! to a private temporary file when the analyzer needs a file on disk (the
+//! rpm SQLite database); nothing else touches the disk.
+//!
+//! The [`LayerReport`] is what the layer cache stores: it depends only on
+//! the layer's bytes and the analyzers' names and versions.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::{Deserialize, Serialize};
+use wharf_layer::{EntryKind, LayerError, Limits, walk};
+use wharf_types::{Diagnostic, Package};
+
+use crate::ParseError;
+
+/// A file handed to an analyzer.
+pub struct File<'a> {
+    /// Normalised path inside the image (no leading slash).
+    pub path: &'a str,
+    /// Permission bits.
+    pub mode: u32,
+    /// The content (empty when the analyzer asked for a file on disk).
+    pub bytes: &'a [u8],
+    /// The content as a private temporary file, for analyzers that need one.
+    pub disk: Option<&'a Path>,
+}
+
+/// What an analyzer found in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Output {
+    /// Installed packages.
+    Packages {
+        /// The packages.
+        packages: Vec<Package>,
+    },
+    /// An OS release file's text, identified once layers are merged.
+    OsFile {
+        /// The file's content (small, UTF-8 lossy).
+        content: String,
+    },
+    /// Files an OS package installed (dpkg `info/*.list`).
+    InstalledFiles {
+        /// The package name.
+        package: String,
+        /// The files.
+        files: Vec<String>,
+    },
+    /// Licences of an OS package (dpkg copyright files).
+    Licenses {
+        /// The package name.
+        package: String,
+        /// SPDX identifiers or names.
+        licenses: Vec<String>,
+    },
+}
+
+/// A package analyzer.
+///
+/// `name` is stable (kebab-case) and `version` changes whenever its output
+/// for the same input may change: both go into the layer-cache key.
+pub trait Analyzer: Send + Sync {
+    /// Stable name, e.g. `dpkg`.
+    fn name(&self) -> &'static str;
+    /// Output version.
+    fn version(&self) -> u32;
+    /// Glob patterns of the paths it wants (globset syntax, no leading slash).
+    fn patterns(&self) -> &'static [&'static str];
+    /// Whether it also wants every executable regular file (binaries).
+    fn wants_executables(&self) -> bool {
+        false
+    }
+    /// Largest file it reads; bigger ones become a diagnostic.
+    fn max_file_size(&self) -> u64 {
+        64 << 20
+    }
+    /// Whether it needs the file on disk rather than in memory.
+    fn needs_disk(&self) -> bool {
+        false
+    }
+    /// Analyze one file. `Ok(None)` means nothing to report.
+    fn analyze(&self, file: &File<'_>) -> Result<Option<Output>, ParseError>;
+}
+
+/// What one file produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// Path inside the image.
+    pub path: String,
+    /// The analyzer that produced it.
+    pub analyzer: String,
+    /// What it found.
+    pub output: Output,
+}
+
+/// Everything found in one layer; what the layer cache stores.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerReport {
+    /// Results per file, in tar order.
+    pub files: Vec<FileRecord>,
+    /// Paths this layer deletes from lower layers (whiteouts).
+    pub whiteouts: Vec<String>,
+    /// Directories whose lower-layer content this layer hides.
+    pub opaque_dirs: Vec<String>,
+    /// Per-file problems (unparsable files, skipped entries).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Tar entries read.
+    pub entries: u64,
+    /// Uncompressed bytes read.
+    pub uncompressed_bytes: u64,
+}
+
+/// A set of analyzers with their paths compiled into one matcher.
+pub struct AnalyzerSet {
+    analyzers: Vec<Box<dyn Analyzer>>,
+    globs: GlobSet,
+    /// Which analyzer each glob belongs to.
+    owners: Vec<usize>,
+    executables: Vec<usize>,
+}
+
+impl AnalyzerSet {
+    /// Compile the analyzers' patterns.
+    pub fn new(analyzers: Vec<Box<dyn Analyzer>>) -> Result<Self, globset::Error> {
+        let mut b = GlobSetBuilder::new();
+        let mut owners = Vec::new();
+        for (i, a) in analyzers.iter().enumerate() {
+            for p in a.patterns() {
+                b.add(Glob::new(p)?);
+                owners.push(i);
+            }
+        }
+        let executables = (0..analyzers.len())
+            .filter(|&i| analyzers[i].wants_executables())
+            .collect();
+        Ok(Self {
+            globs: b.build()?,
+            owners,
+            executables,
+            analyzers,
+        })
+    }
+
+    /// `name@version` of every analyzer, sorted: the cache key component.
+    pub fn versions(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .analyzers
+            .iter()
+            .map(|a| format!("{}@{}", a.name(), a.version()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn wanted_by(&self, path: &str, mode: u32, matches: &mut Vec<usize>) -> Vec<usize> {
+        self.globs.matches_into(path, matches);
+        let mut who: Vec<usize> = matches.iter().map(|&m| self.owners[m]).collect();
+        if mode & 0o111 != 0 {
+            who.extend(&self.executables);
+        }
+        who.sort_unstable();
+        who.dedup();
+        who
+    }
+
+    /// Analyze one layer stream in a single pass.
+    ///
+    /// `tmp` is a private directory for the few files that must be on disk.
+    /// Errors are errors of the stream itself (corrupt, truncated, a bomb);
+    /// a file an analyzer cannot parse becomes a diagnostic.
+    pub fn analyze_layer<R: Read>(
+        &self,
+        input: R,
+        limits: &Limits,
+        tmp: &Path,
+    ) -> Result<LayerReport, LayerError> {
+        let mut report = LayerReport::default();
+        let mut scratch = Vec::new();
+        // Hard links are resolved against files of the same layer.
+        let mut by_path: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let summary = walk(input, limits, |entry| {
+            match entry.kind {
+                EntryKind::Whiteout(p) => report.whiteouts.push(p.clone()),
+                EntryKind::OpaqueDir(p) => report.opaque_dirs.push(p.clone()),
+                EntryKind::Hardlink(target) => {
+                    let copies: Vec<FileRecord> = by_path
+                        .get(target)
+                        .into_iter()
+                        .flatten()
+                        .map(|&i| FileRecord {
+                            path: entry.path.to_owned(),
+                            ..report.files[i].clone()
+                        })
+                        .collect();
+                    report.files.extend(copies);
+                }
+                EntryKind::File => {
+                    let who = self.wanted_by(entry.path, entry.mode, &mut scratch);
+                    if who.is_empty() {
+                        return Ok(());
+                    }
+                    let outputs = self.run(
+                        &who,
+                        entry.path,
+                        entry.mode,
+                        entry.size,
+                        entry.reader,
+                        tmp,
+                        &mut report.diagnostics,
+                    )?;
+                    for record in outputs {
+                        by_path
+                            .entry(record.path.clone())
+                            .or_default()
+                            .push(report.files.len());
+                        report.files.push(record);
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        report.entries = summary.entries;
+        report.uncompressed_bytes = summary.uncompressed_bytes;
+        report
+            .diagnostics
+            .extend(summary.skipped.into_iter().map(|s| Diagnostic {
+                path: s.path,
+                analyzer: "layer".into(),
+                message: s.reason,
+            }));
+        Ok(report)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        who: &[usize],
+        path: &str,
+        mode: u32,
+        size: u64,
+        reader: &mut dyn Read,
+        tmp: &Path,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Result<Vec<FileRecord>, LayerError> {
+        let read_err = |e: std::io::Error| LayerError::Visitor(format!("{path}: {e}"));
+        let analyzers: Vec<&dyn Analyzer> =
+            who.iter().map(|&i| self.analyzers[i].as_ref()).collect();
+        let mut within: Vec<&dyn Analyzer> = Vec::new();
+        for a in analyzers {
+            if size > a.max_file_size() {
+                diagnostics.push(Diagnostic {
+                    path: path.to_owned(),
+                    analyzer: a.name().to_owned(),
+                    message: format!(
+                        "not analyzed: {size} bytes is over the {}-byte limit",
+                        a.max_file_size()
+                    ),
+                });
+            } else {
+                within.push(a);
+            }
+        }
+        if within.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One read of the content serves every analyzer of this file.
+        let mut bytes = Vec::new();
+        let mut disk = None;
+        if within.iter().any(|a| a.needs_disk()) {
+            let mut f = tempfile::NamedTempFile::new_in(tmp).map_err(read_err)?;
+            std::io::copy(reader, &mut f).map_err(read_err)?;
+            if within.iter().any(|a| !a.needs_disk()) {
+                bytes = std::fs::read(f.path()).map_err(read_err)?;
+            }
+            disk = Some(f);
+        } else {
+            reader
+                .take(size)
+                .read_to_end(&mut bytes)
+                .map_err(read_err)?;
+        }
+        let file = File {
+            path,
+            mode,
+            bytes: &bytes,
+            disk: disk.as_ref().map(tempfile::NamedTempFile::path),
+        };
+        let mut out = Vec::new();
+        for a in within {
+            match a.analyze(&file) {
+                Ok(Some(output)) => out.push(FileRecord {
+                    path: path.to_owned(),
+                    analyzer: a.name().to_owned(),
+                    output,
+                }),
+                Ok(None) => {}
+                Err(e) => diagnostics.push(Diagnostic {
+                    path: path.to_owned(),
+                    analyzer: a.name().to_owned(),
+                    message: e.message,
+                }),
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wharf_types::Ecosystem;
+
+    /// Reads `pkgs.txt` files: one `name version` per line.
+    struct LineAnalyzer;
+
+    impl Analyzer for LineAnalyzer {
+        fn name(&self) -> &'static str {
+            "lines"
+        }
+        fn version(&self) -> u32 {
+            1
+        }
+        fn patterns(&self) -> &'static [&'static str] {
+            &["**/pkgs.txt"]
+        }
+        fn analyze(&self, file: &File<'_>) -> Result<Option<Output>, ParseError> {
+            let text = std::str::from_utf8(file.bytes)
+                .map_err(|e| ParseError::new(file.path, e.to_string()))?;
+            let packages = text
+                .lines()
+                .filter_map(|l| l.split_once(' '))
+                .map(|(n, v)| Package::new(Ecosystem::Npm, n, v, file.path))
+                .collect();
+            Ok(Some(Output::Packages { packages }))
+        }
+    }
+
+    /// Wants every executable; needs the file on disk.
+    struct DiskAnalyzer;
+
+    impl Analyzer for DiskAnalyzer {
+        fn name(&self) -> &'static str {
+            "disk"
+        }
+        fn version(&self) -> u32 {
+            3
+        }
+        fn patterns(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn wants_executables(&self) -> bool {
+            true
+        }
+        fn needs_disk(&self) -> bool {
+            true
+        }
+        fn max_file_size(&self) -> u64 {
+            10
+        }
+        fn analyze(&self, file: &File<'_>) -> Result<Option<Output>, ParseError> {
+            let on_disk = std::fs::read(
+                file.disk
+                    .ok_or_else(|| ParseError::new(file.path, "no disk file"))?,
+            )
+            .map_err(|e| ParseError::new(file.path, e.to_string()))?;
+            Ok(Some(Output::OsFile {
+                content: String::from_utf8_lossy(&on_disk).into_owned(),
+            }))
+        }
+    }
+
+    fn layer(entries: &[(&str, &[u8], u32, Option<&str>)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, data, mode, link) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_mode(*mode);
+            h.set_size(data.len() as u64);
+            if let Some(target) = link {
+                h.set_entry_type(tar::EntryType::Link);
+                h.set_size(0);
+                b.append_link(&mut h, path, target).expect("link");
+            } else {
+                b.append_data(&mut h, path, *data).expect("append");
+            }
+        }
+        b.into_inner().expect("tar")
+    }
+
+    #[test]
+    fn routes_files_and_collects_outputs() {
+        let set =
+            AnalyzerSet::new(vec![Box::new(LineAnalyzer), Box::new(DiskAnalyzer)]).expect("globs");
+        assert_eq!(set.versions(), ["disk@3", "lines@1"]);
+        let tar = layer(&[
+            (
+                "app/pkgs.txt",
+                b"left-pad 1.3.0\nlodash 4.17.21\n",
+                0o644,
+                None,
+            ),
+            ("other/ignored.txt", b"nope 1\n", 0o644, None),
+            ("usr/bin/tool", b"binary!", 0o755, None),
+            ("usr/bin/big", b"0123456789abcdef", 0o755, None),
+            ("app/bad/pkgs.txt", b"\xff\xfe", 0o644, None),
+            ("copy/pkgs.txt", b"", 0o644, Some("app/pkgs.txt")),
+            ("etc/.wh.gone", b"", 0o644, None),
+        ]);
+        let tmp = tempfile::tempdir().expect("tmp");
+        let report = set
+            .analyze_layer(&tar[..], &Limits::default(), tmp.path())
+            .expect("layer");
+        let paths: Vec<(&str, &str)> = report
+            .files
+            .iter()
+            .map(|r| (r.path.as_str(), r.analyzer.as_str()))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                ("app/pkgs.txt", "lines"),
+                ("usr/bin/tool", "disk"),
+                ("copy/pkgs.txt", "lines")
+            ]
+        );
+        let Output::Packages { packages } = &report.files[0].output else {
+            panic!("packages")
+        };
+        assert_eq!(packages.len(), 2);
+        assert_eq!(
+            report.files[1].output,
+            Output::OsFile {
+                content: "binary!".into()
+            }
+        );
+        assert_eq!(report.whiteouts, ["etc/gone"]);
+        let diags: Vec<(&str, &str)> = report
+            .diagnostics
+            .iter()
+            .map(|d| (d.path.as_str(), d.analyzer.as_str()))
+            .collect();
+        assert_eq!(
+            diags,
+            [("usr/bin/big", "disk"), ("app/bad/pkgs.txt", "lines")]
+        );
+        assert!(
+            report.diagnostics[0]
+                .message
+                .contains("over the 10-byte limit")
+        );
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).expect("tmp").count(),
+            0,
+            "temporary files are removed"
+        );
+        // The report is what the cache stores: it round-trips through JSON.
+        let json = serde_json::to_string(&report).expect("serialize");
+        assert_eq!(
+            serde_json::from_str::<LayerReport>(&json).expect("deserialize"),
+            report
+        );
+    }
+}

@@ -1,0 +1,267 @@
+//! Merging layer reports into the image's final view.
+
+use std::collections::{BTreeMap, HashSet};
+
+use wharf_analyzers::{FileRecord, LayerReport, Output};
+use wharf_types::{Diagnostic, Digest, Ecosystem, Package};
+
+/// The merged view of an image's layers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Merged {
+    /// Packages present in the final filesystem, each attributed to the
+    /// layer that introduced it, sorted and deduplicated.
+    pub packages: Vec<Package>,
+    /// OS release files present in the final filesystem (path → content).
+    pub os_files: BTreeMap<String, Vec<u8>>,
+    /// Diagnostics from every layer (a deleted file's problems included:
+    /// they describe what was scanned).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn removed_by(path: &str, deleted: &str) -> bool {
+    deleted.is_empty()
+        || path == deleted
+        || (path.len() > deleted.len()
+            && path.starts_with(deleted)
+            && path.as_bytes()[deleted.len()] == b'/')
+}
+
+type Key = (Ecosystem, String, String, Option<String>);
+
+fn key(p: &Package) -> Key {
+    (
+        p.ecosystem,
+        p.name.clone(),
+        p.full_version(),
+        p.arch.clone(),
+    )
+}
+
+/// Merge `layers` (base first; each with its digest when known).
+pub fn merge(layers: &[(Option<Digest>, &LayerReport)]) -> Merged {
+    // path → (records, origin layer per package key)
+    let mut view: BTreeMap<String, (Vec<FileRecord>, BTreeMap<Key, Option<Digest>>)> =
+        BTreeMap::new();
+    let mut diagnostics = Vec::new();
+    for (digest, report) in layers {
+        for deleted in report.whiteouts.iter().chain(&report.opaque_dirs) {
+            // A whiteout removes the path and everything below it; an opaque
+            // directory removes everything below it (the directory stays,
+            // which makes no difference to file results).
+            view.retain(|path, _| !removed_by(path, deleted));
+        }
+        let mut this_layer: BTreeMap<&str, Vec<&FileRecord>> = BTreeMap::new();
+        for r in &report.files {
+            this_layer.entry(r.path.as_str()).or_default().push(r);
+        }
+        for (path, records) in this_layer {
+            let previous = view.remove(path);
+            let mut origins = BTreeMap::new();
+            for r in &records {
+                if let Output::Packages { packages } = &r.output {
+                    for p in packages {
+                        let k = key(p);
+                        // Same package already in this file in a lower layer:
+                        // that layer introduced it.
+                        let origin = previous
+                            .as_ref()
+                            .and_then(|(_, o)| o.get(&k).cloned())
+                            .unwrap_or_else(|| digest.clone());
+                        origins.insert(k, origin);
+                    }
+                }
+            }
+            view.insert(
+                path.to_owned(),
+                (records.into_iter().cloned().collect(), origins),
+            );
+        }
+        diagnostics.extend(report.diagnostics.iter().cloned());
+    }
+
+    let mut packages = Vec::new();
+    let mut os_files = BTreeMap::new();
+    let mut installed_files: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut licenses: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (path, (records, origins)) in view {
+        for r in records {
+            match r.output {
+                Output::Packages { packages: ps } => {
+                    for mut p in ps {
+                        p.layer = origins.get(&key(&p)).cloned().flatten();
+                        packages.push(p);
+                    }
+                }
+                Output::OsFile { content } => {
+                    os_files.insert(path.clone(), content.into_bytes());
+                }
+                Output::InstalledFiles { package, files } => {
+                    installed_files.entry(package).or_default().extend(files)
+                }
+                Output::Licenses {
+                    package,
+                    licenses: l,
+                } => licenses.entry(package).or_default().extend(l),
+            }
+        }
+    }
+    for p in packages
+        .iter_mut()
+        .filter(|p| p.ecosystem == Ecosystem::Deb)
+    {
+        // dpkg names list files `name.list` or `name:arch.list`.
+        let arch_key = p.arch.as_ref().map(|a| format!("{}:{a}", p.name));
+        if p.files.is_empty()
+            && let Some(f) = installed_files
+                .get(&p.name)
+                .or_else(|| arch_key.as_ref().and_then(|k| installed_files.get(k)))
+        {
+            p.files.clone_from(f);
+        }
+        if p.licenses.is_empty()
+            && let Some(l) = licenses.get(&p.name)
+        {
+            p.licenses.clone_from(l);
+        }
+    }
+    packages.sort_by(|a, b| {
+        (a.ecosystem, &a.name, &a.version, &a.locations).cmp(&(
+            b.ecosystem,
+            &b.name,
+            &b.version,
+            &b.locations,
+        ))
+    });
+    let mut seen = HashSet::new();
+    packages.retain(|p| seen.insert((key(p), p.locations.clone())));
+    Merged {
+        packages,
+        os_files,
+        diagnostics,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pkgs(path: &str, list: &[(&str, &str)]) -> FileRecord {
+        FileRecord {
+            path: path.into(),
+            analyzer: "test".into(),
+            output: Output::Packages {
+                packages: list
+                    .iter()
+                    .map(|(n, v)| Package::new(Ecosystem::Deb, *n, *v, path))
+                    .collect(),
+            },
+        }
+    }
+
+    fn d(n: u8) -> Option<Digest> {
+        Some(Digest::sha256_of(&[n]))
+    }
+
+    #[test]
+    fn later_layers_replace_files_and_keep_origins() {
+        let status = "var/lib/dpkg/status";
+        let base = LayerReport {
+            files: vec![pkgs(status, &[("libc6", "2.36-9"), ("bash", "5.2-1")])],
+            ..LayerReport::default()
+        };
+        // Layer 2 rewrites the status file: bash unchanged, curl added,
+        // libc6 upgraded.
+        let upgrade = LayerReport {
+            files: vec![pkgs(
+                status,
+                &[
+                    ("libc6", "2.36-9+deb12u4"),
+                    ("bash", "5.2-1"),
+                    ("curl", "7.88"),
+                ],
+            )],
+            ..LayerReport::default()
+        };
+        let m = merge(&[(d(1), &base), (d(2), &upgrade)]);
+        let got: Vec<(&str, &str, Option<Digest>)> = m
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str(), p.layer.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("bash", "5.2-1", d(1)),
+                ("curl", "7.88", d(2)),
+                ("libc6", "2.36-9+deb12u4", d(2))
+            ]
+        );
+    }
+
+    #[test]
+    fn whiteouts_and_opaque_dirs_remove_lower_results() {
+        let lower = LayerReport {
+            files: vec![
+                pkgs("app/node_modules/a/package.json", &[("a", "1")]),
+                pkgs("app/node_modules/b/package.json", &[("b", "1")]),
+                pkgs("srv/lib/c/package.json", &[("c", "1")]),
+                pkgs("srv/other/package.json", &[("o", "1")]),
+            ],
+            ..LayerReport::default()
+        };
+        let upper = LayerReport {
+            files: vec![pkgs("srv/lib/new/package.json", &[("n", "1")])],
+            whiteouts: vec!["app/node_modules/a".into()],
+            opaque_dirs: vec!["srv/lib".into()],
+            ..LayerReport::default()
+        };
+        let m = merge(&[(d(1), &lower), (d(2), &upper)]);
+        let names: Vec<&str> = m.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["b", "n", "o"]);
+        assert!(removed_by("a/b", "a") && !removed_by("ab", "a") && removed_by("x", ""));
+    }
+
+    #[test]
+    fn os_files_file_lists_and_licences() {
+        let layer = LayerReport {
+            files: vec![
+                pkgs("var/lib/dpkg/status", &[("zlib1g", "1:1.2.13")]),
+                FileRecord {
+                    path: "var/lib/dpkg/info/zlib1g:amd64.list".into(),
+                    analyzer: "dpkg".into(),
+                    output: Output::InstalledFiles {
+                        package: "zlib1g:amd64".into(),
+                        files: vec!["/usr/lib/libz.so.1".into()],
+                    },
+                },
+                FileRecord {
+                    path: "usr/share/doc/zlib1g/copyright".into(),
+                    analyzer: "dpkg".into(),
+                    output: Output::Licenses {
+                        package: "zlib1g".into(),
+                        licenses: vec!["Zlib".into()],
+                    },
+                },
+                FileRecord {
+                    path: "etc/os-release".into(),
+                    analyzer: "os-release".into(),
+                    output: Output::OsFile {
+                        content: "ID=debian\n".into(),
+                    },
+                },
+            ],
+            ..LayerReport::default()
+        };
+        let mut with_arch = layer.clone();
+        if let Output::Packages { packages } = &mut with_arch.files[0].output {
+            packages[0].arch = Some("amd64".into());
+        }
+        let m = merge(&[(d(1), &with_arch)]);
+        assert_eq!(m.packages[0].files, ["/usr/lib/libz.so.1"]);
+        assert_eq!(m.packages[0].licenses, ["Zlib"]);
+        assert_eq!(
+            m.os_files.get("etc/os-release").map(Vec::as_slice),
+            Some(&b"ID=debian\n"[..])
+        );
+    }
+}
