@@ -242,6 +242,75 @@ impl AnalyzerSet {
         Ok(report)
     }
 
+    /// Analyze a root filesystem directory (`dir:` sources). Symbolic links
+    /// are not followed, `proc`, `sys` and `dev` at the top are skipped, and
+    /// the walk never leaves `root`.
+    pub fn analyze_dir(&self, root: &Path) -> std::io::Result<LayerReport> {
+        let mut report = LayerReport::default();
+        let mut scratch = Vec::new();
+        let tmp = tempfile::tempdir()?;
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            let mut entries: Vec<_> = std::fs::read_dir(&dir)?.filter_map(Result::ok).collect();
+            entries.sort_by_key(std::fs::DirEntry::file_name);
+            for e in entries {
+                let meta = match e.path().symlink_metadata() {
+                    Ok(m) => m,
+                    Err(_) => continue,
+                };
+                let Ok(rel) = e
+                    .path()
+                    .strip_prefix(root)
+                    .map(|p| p.to_string_lossy().into_owned())
+                else {
+                    continue;
+                };
+                report.entries += 1;
+                if meta.is_dir() {
+                    if dir.as_path() == root && matches!(rel.as_str(), "proc" | "sys" | "dev") {
+                        continue;
+                    }
+                    stack.push(e.path());
+                    continue;
+                }
+                if !meta.is_file() {
+                    continue;
+                }
+                use std::os::unix::fs::PermissionsExt as _;
+                let mode = meta.permissions().mode() & 0o7777;
+                let who = self.wanted_by(&rel, mode, &mut scratch);
+                if who.is_empty() {
+                    continue;
+                }
+                report.uncompressed_bytes += meta.len();
+                let mut f = match std::fs::File::open(e.path()) {
+                    Ok(f) => f,
+                    Err(err) => {
+                        report.diagnostics.push(Diagnostic {
+                            path: rel.clone(),
+                            analyzer: "dir".into(),
+                            message: err.to_string(),
+                        });
+                        continue;
+                    }
+                };
+                let outputs = self
+                    .run(
+                        &who,
+                        &rel,
+                        mode,
+                        meta.len(),
+                        &mut f,
+                        tmp.path(),
+                        &mut report.diagnostics,
+                    )
+                    .map_err(std::io::Error::other)?;
+                report.files.extend(outputs);
+            }
+        }
+        Ok(report)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn run(
         &self,

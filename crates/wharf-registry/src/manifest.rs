@@ -245,6 +245,21 @@ pub struct ImageConfig {
     /// Build history.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<History>,
+    /// Root filesystem: the uncompressed layer digests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rootfs: Option<RootFs>,
+}
+
+/// The `rootfs` object of an image configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RootFs {
+    /// Always `layers`.
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    /// Digests of the uncompressed layer tars, base first (as written;
+    /// validate with [`Digest`]'s parser before trusting one).
+    #[serde(default)]
+    pub diff_ids: Vec<String>,
 }
 
 /// The `config` object of an image configuration.
@@ -311,6 +326,22 @@ impl ImageConfig {
     /// The creation time, if present and valid.
     pub fn created_at(&self) -> Option<jiff::Timestamp> {
         self.created.as_deref().and_then(|c| c.parse().ok())
+    }
+
+    /// The uncompressed layer digests that parse as digests, base first.
+    pub fn diff_ids(&self) -> Vec<Option<Digest>> {
+        self.rootfs
+            .as_ref()
+            .map(|r| r.diff_ids.iter().map(|d| d.parse().ok()).collect())
+            .unwrap_or_default()
+    }
+
+    /// History entries that produced a layer, base first.
+    pub fn layer_history(&self) -> Vec<&History> {
+        self.history
+            .iter()
+            .filter(|h| h.empty_layer != Some(true))
+            .collect()
     }
 
     /// Labels (empty when none).

@@ -1,0 +1,248 @@
+//! The scan: source → platform images → layers (cached or read once) →
+//! merged inventory.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use futures::{StreamExt as _, stream};
+use wharf_analyzers::{AnalyzerSet, LayerReport};
+use wharf_inventory::{INVENTORY_SCHEMA_VERSION, ImageMeta, Inventory, LayerCache, merge};
+use wharf_layer::{LayerError, Limits};
+use wharf_registry::{ClientConfig, RegistryClient, RegistryEndpoint};
+use wharf_types::{Digest, Platform};
+
+use crate::oci::{LayerRef, Resolved, resolve_archive, resolve_layout, resolve_registry};
+use crate::verify::{ChannelReader, VerifyingReader};
+use crate::{ImageError, Source};
+
+/// How to scan.
+#[derive(Clone)]
+pub struct ScanOptions {
+    /// Only this platform of a multi-platform image (default: every one).
+    pub platform: Option<Platform>,
+    /// Registry connection settings (registry sources).
+    pub client: ClientConfig,
+    /// Limits applied to every layer.
+    pub limits: Limits,
+    /// Layer cache root (`None`: no cache).
+    pub cache_root: Option<PathBuf>,
+    /// The analyzers to run.
+    pub analyzers: Arc<AnalyzerSet>,
+    /// Layers analysed at once.
+    pub layer_concurrency: usize,
+}
+
+/// Scan `source` into one inventory per platform image.
+pub async fn scan(source: &Source, opts: &ScanOptions) -> Result<Vec<Inventory>, ImageError> {
+    let name = source.to_string();
+    let images = match source {
+        Source::Registry(r) => {
+            let endpoint = RegistryEndpoint::for_host(r.registry(), opts.client.insecure)?;
+            let client = RegistryClient::connect(endpoint, &opts.client).await?;
+            resolve_registry(&client, r, opts.platform.as_ref()).await?
+        }
+        Source::OciLayout { dir, tag } => {
+            let (dir, tag, platform) = (dir.clone(), tag.clone(), opts.platform.clone());
+            blocking(move || resolve_layout(&dir, tag.as_deref(), platform.as_ref(), &name)).await?
+        }
+        Source::DockerArchive(file) => {
+            let file = file.clone();
+            blocking(move || resolve_archive(&file, &name)).await?
+        }
+        Source::Dir(path) => {
+            let (path, set, name) = (path.clone(), opts.analyzers.clone(), name.clone());
+            let report = blocking(move || {
+                set.analyze_dir(&path)
+                    .map_err(|e| ImageError::io(path.display(), e))
+            })
+            .await?;
+            let meta = ImageMeta {
+                source: name,
+                ..ImageMeta::default()
+            };
+            return Ok(vec![assemble(meta, &[(None, &report)], opts)]);
+        }
+    };
+    let cache = opts
+        .cache_root
+        .as_ref()
+        .map(|r| LayerCache::new(r, &opts.analyzers.versions()));
+    let tmp = tempfile::Builder::new()
+        .prefix("wharf-scan-")
+        .tempdir()
+        .map_err(|e| ImageError::io("temporary directory", e))?;
+    // A layer shared by several platform images of one scan is read once.
+    let mut seen: HashMap<Digest, Arc<LayerReport>> = HashMap::new();
+    let mut inventories = Vec::new();
+    for Resolved { mut meta, layers } in images {
+        let todo: Vec<(usize, LayerRef)> = layers.into_iter().enumerate().collect();
+        let results: Vec<(usize, Result<(Arc<LayerReport>, bool), ImageError>)> =
+            stream::iter(todo)
+                .map(|(i, layer)| {
+                    let cache = cache.clone();
+                    let known = layer_digest(&layer).and_then(|d| seen.get(&d).cloned());
+                    let tmp = tmp.path().to_owned();
+                    async move {
+                        if let Some(r) = known {
+                            return (i, Ok((r, true)));
+                        }
+                        (i, layer_report(layer, cache.as_ref(), opts, tmp).await)
+                    }
+                })
+                .buffer_unordered(opts.layer_concurrency.max(1))
+                .collect()
+                .await;
+        let mut reports: Vec<Option<Arc<LayerReport>>> = vec![None; results.len()];
+        for (i, r) in results {
+            let (report, cached) = r?;
+            meta.layers[i].cached = cached;
+            if let Some(d) = meta.layers[i].digest.clone() {
+                seen.insert(d, report.clone());
+            }
+            reports[i] = Some(report);
+        }
+        let ordered: Vec<(Option<Digest>, &LayerReport)> = meta
+            .layers
+            .iter()
+            .zip(&reports)
+            .filter_map(|(l, r)| r.as_deref().map(|r| (l.digest.clone(), r)))
+            .collect();
+        inventories.push(assemble(meta.clone(), &ordered, opts));
+    }
+    Ok(inventories)
+}
+
+fn assemble(
+    meta: ImageMeta,
+    layers: &[(Option<Digest>, &LayerReport)],
+    opts: &ScanOptions,
+) -> Inventory {
+    let merged = merge(layers);
+    Inventory {
+        schema_version: INVENTORY_SCHEMA_VERSION,
+        os: wharf_analyzers::os_release::identify(&merged.os_files),
+        image: meta,
+        packages: merged.packages,
+        diagnostics: merged.diagnostics,
+        analyzers: opts.analyzers.versions(),
+    }
+}
+
+fn layer_digest(layer: &LayerRef) -> Option<Digest> {
+    match layer {
+        LayerRef::Registry { descriptor, .. } => Some(descriptor.digest.clone()),
+        LayerRef::File { digest, .. } => Some(digest.clone()),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ImageError> + Send + 'static,
+) -> Result<T, ImageError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ImageError::io("worker thread", e))?
+}
+
+/// The report of one layer: from the cache, or read once and cached.
+async fn layer_report(
+    layer: LayerRef,
+    cache: Option<&LayerCache>,
+    opts: &ScanOptions,
+    tmp: PathBuf,
+) -> Result<(Arc<LayerReport>, bool), ImageError> {
+    let digest = layer_digest(&layer);
+    if let (Some(c), Some(d)) = (cache, &digest)
+        && let Some(r) = c.get(d)
+    {
+        tracing::debug!(layer = %d, "layer report from cache");
+        return Ok((Arc::new(r), true));
+    }
+    let set = opts.analyzers.clone();
+    let limits = opts.limits.clone();
+    let name = digest
+        .as_ref()
+        .map_or_else(|| "layer".to_owned(), ToString::to_string);
+    let layer_err = |source: LayerError| ImageError::Layer {
+        layer: name.clone(),
+        source,
+    };
+    let started = std::time::Instant::now();
+    let report = match layer {
+        LayerRef::File {
+            path,
+            offset,
+            len,
+            digest,
+        } => {
+            let what = name.clone();
+            blocking(move || {
+                use std::io::{Read as _, Seek as _};
+                let mut f =
+                    std::fs::File::open(&path).map_err(|e| ImageError::io(path.display(), e))?;
+                f.seek(std::io::SeekFrom::Start(offset))
+                    .map_err(|e| ImageError::io(path.display(), e))?;
+                let mut verifier = VerifyingReader::new(f.take(len), digest, what.clone());
+                let report = set
+                    .analyze_layer(&mut verifier, &limits, &tmp)
+                    .map_err(|source| ImageError::Layer {
+                        layer: what.clone(),
+                        source,
+                    })?;
+                verifier.finish().map_err(|e| ImageError::Layer {
+                    layer: what,
+                    source: LayerError::Visitor(e.to_string()),
+                })?;
+                Ok(report)
+            })
+            .await?
+        }
+        LayerRef::Registry {
+            client,
+            repository,
+            descriptor,
+        } => {
+            let mut blob = client.blob_stream(&repository, &descriptor).await?;
+            let (tx, mut reader) = ChannelReader::new(16);
+            let pump = tokio::spawn(async move {
+                while let Some(chunk) = blob.next().await {
+                    let item = chunk.map_err(std::io::Error::other);
+                    let failed = item.is_err();
+                    if tx.send(item).await.is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            let what = name.clone();
+            let result = blocking(move || {
+                let report = set
+                    .analyze_layer(&mut reader, &limits, &tmp)
+                    .map_err(|source| ImageError::Layer {
+                        layer: what.clone(),
+                        source,
+                    })?;
+                // Whatever the walk left unread must still arrive and verify.
+                std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| {
+                    ImageError::Layer {
+                        layer: what,
+                        source: LayerError::Visitor(e.to_string()),
+                    }
+                })?;
+                Ok(report)
+            })
+            .await;
+            pump.abort();
+            result.map_err(|e| match e {
+                ImageError::Layer { source, .. } => layer_err(source),
+                other => other,
+            })?
+        }
+    };
+    tracing::info!(layer = %name, entries = report.entries, bytes = report.uncompressed_bytes, ms = started.elapsed().as_millis() as u64, "layer analysed");
+    if let (Some(c), Some(d)) = (cache, &digest)
+        && let Err(e) = c.put(d, &report)
+    {
+        tracing::warn!("{e}");
+    }
+    Ok((Arc::new(report), false))
+}
