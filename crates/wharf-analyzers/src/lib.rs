@@ -9,6 +9,7 @@
 
 mod error;
 
+mod builtin;
 pub mod engine;
 
 pub mod apk;
@@ -24,5 +25,6 @@ pub mod rpm;
 pub mod ruby;
 pub mod rust;
 
+pub use builtin::builtin;
 pub use engine::{Analyzer, AnalyzerSet, File, FileRecord, LayerReport, Output};
 pub use error::ParseError;

@@ -4,6 +4,7 @@
 mod discover;
 mod logging;
 mod registry_args;
+mod sbom;
 
 use std::process::ExitCode;
 
@@ -37,6 +38,9 @@ struct Cli {
 enum Command {
     /// List every repository, tag, manifest digest and platform of a registry.
     Discover(discover::DiscoverArgs),
+    /// List the packages of an image (SBOM): OS and language packages, with
+    /// the layer that brought each one.
+    Sbom(sbom::SbomArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Discover(args) => discover::run(args, interactive).await,
+            Command::Sbom(args) => sbom::run(args).await,
         }
     });
     match result {

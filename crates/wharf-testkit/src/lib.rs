@@ -25,7 +25,7 @@ pub mod token;
 
 pub use image::{
     Blob, BuiltImage, BuiltIndex, ImageBuilder, IndexBuilder, Layer, LayerBuilder, ManifestFormat,
-    Platform, write_oci_layout,
+    Platform, write_docker_archive, write_oci_layout,
 };
 pub use push::{PushAuth, Pusher};
 pub use registry::{RegistryOptions, TestRegistry, TokenAuthConfig};

@@ -1,0 +1,182 @@
+//! `wharf sbom`: the package inventory of an image.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use serde::Serialize;
+use wharf_image::{ScanOptions, Source};
+use wharf_inventory::{Inventory, LayerCache};
+use wharf_registry::RegistryEndpoint;
+use wharf_types::Platform;
+
+use crate::exit;
+use crate::registry_args::RegistryArgs;
+
+/// Output formats of `sbom`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// A table for people.
+    Table,
+    /// wharf's versioned inventory JSON (`docs/sbom-json.md`).
+    Json,
+}
+
+/// The package inventory (SBOM) of an image.
+///
+/// IMAGE is a registry reference (`nginx:1.25`, `registry:5000/app@sha256:…`),
+/// `oci:DIR[:TAG]` (OCI image layout), `docker-archive:FILE` (`docker save`
+/// output) or `dir:PATH` (a root filesystem). Multi-platform images are
+/// scanned for every platform unless `--platform` selects one. Each layer is
+/// read once; layers already analysed by an earlier run come from the layer
+/// cache. Exit codes: 0 done, 2 error.
+#[derive(Args, Debug)]
+pub(crate) struct SbomArgs {
+    /// The image.
+    image: String,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "table")]
+    format: Format,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Only this platform of a multi-platform image (`linux/arm64`, `linux/arm/v7`).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<Platform>,
+    /// Layer cache directory (default: $WHARF_CACHE_DIR or ~/.cache/wharf).
+    #[arg(long, env = "WHARF_CACHE_DIR", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Do not read or write the layer cache.
+    #[arg(long)]
+    no_cache: bool,
+    #[command(flatten)]
+    registry_args: RegistryArgs,
+}
+
+/// The JSON document: one inventory per platform image.
+#[derive(Serialize)]
+struct SbomDocument<'a> {
+    schema_version: u32,
+    source: String,
+    images: &'a [Inventory],
+}
+
+pub(crate) async fn run(args: SbomArgs) -> anyhow::Result<u8> {
+    let source: Source = args.image.parse()?;
+    let client = match &source {
+        Source::Registry(r) => {
+            let endpoint = RegistryEndpoint::for_host(r.registry(), args.registry_args.insecure)?;
+            args.registry_args.client_config(&endpoint).await?
+        }
+        _ => wharf_registry::ClientConfig::default(),
+    };
+    let cache_root = if args.no_cache {
+        None
+    } else {
+        args.cache_dir.clone().or_else(LayerCache::default_root)
+    };
+    let options = ScanOptions {
+        platform: args.platform.clone(),
+        client,
+        limits: wharf_layer::Limits::default(),
+        cache_root,
+        analyzers: Arc::new(wharf_analyzers::builtin()),
+        layer_concurrency: 2,
+    };
+    let inventories = wharf_image::scan(&source, &options)
+        .await
+        .with_context(|| format!("cannot scan {source}"))?;
+    for inv in &inventories {
+        let cached = inv.image.layers.iter().filter(|l| l.cached).count();
+        tracing::info!(
+            image = %inv.image.source,
+            platform = inv.image.platform.as_deref().unwrap_or(""),
+            packages = inv.packages.len(),
+            layers = inv.image.layers.len(),
+            cached_layers = cached,
+            diagnostics = inv.diagnostics.len(),
+            "inventory ready"
+        );
+    }
+    let rendered = match args.format {
+        Format::Json => {
+            let doc = SbomDocument {
+                schema_version: wharf_inventory::INVENTORY_SCHEMA_VERSION,
+                source: source.to_string(),
+                images: &inventories,
+            };
+            let mut s = serde_json::to_string_pretty(&doc)?;
+            s.push('\n');
+            s
+        }
+        Format::Table => inventories
+            .iter()
+            .map(render_table)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, rendered).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(rendered.as_bytes())
+                .context("writing to standard output")?;
+            out.flush().context("writing to standard output")?;
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn render_table(inv: &Inventory) -> String {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED);
+    t.set_header(["ECOSYSTEM", "NAME", "VERSION", "LAYER", "LOCATION"]);
+    let layer_no = |d: &Option<wharf_types::Digest>| {
+        d.as_ref()
+            .and_then(|d| {
+                inv.image
+                    .layers
+                    .iter()
+                    .position(|l| l.digest.as_ref() == Some(d))
+            })
+            .map_or_else(String::new, |i| (i + 1).to_string())
+    };
+    for p in &inv.packages {
+        t.add_row([
+            p.ecosystem.to_string(),
+            p.name.clone(),
+            p.full_version(),
+            layer_no(&p.layer),
+            p.locations.join(", "),
+        ]);
+    }
+    let os = inv.os.as_ref().map_or_else(
+        || "unknown OS".to_owned(),
+        |o| format!("{} {}", o.family, o.version),
+    );
+    let mut out = format!(
+        "{} ({}; {}; {} layers)\n{t}\n{} packages",
+        inv.image.source,
+        inv.image.platform.as_deref().unwrap_or("no platform"),
+        os,
+        inv.image.layers.len(),
+        inv.packages.len()
+    );
+    if !inv.diagnostics.is_empty() {
+        out.push_str(&format!(
+            ", {} files could not be analysed:\n",
+            inv.diagnostics.len()
+        ));
+        for d in &inv.diagnostics {
+            out.push_str(&format!("  {} ({}): {}\n", d.path, d.analyzer, d.message));
+        }
+    } else {
+        out.push('\n');
+    }
+    out
+}
