@@ -9,7 +9,9 @@
 use wharf_types::Package;
 
 use crate::engine::{Analyzer, AnalyzerSet, File, Output};
-use crate::{ParseError, apk, dotnet, dpkg, golang, java, npm, os_release, php, python, rpm, ruby, rust};
+use crate::{
+    ParseError, apk, dotnet, dpkg, golang, java, npm, os_release, php, python, rpm, ruby, rust,
+};
 
 type Parse = fn(&File<'_>) -> Result<Option<Output>, ParseError>;
 
@@ -76,13 +78,19 @@ fn dpkg_file(f: &File<'_>) -> Result<Option<Output>, ParseError> {
         }
         return packages(dpkg::parse_status_d(p, f.bytes));
     }
-    if let Some(list) = p.strip_prefix("var/lib/dpkg/info/").and_then(|n| n.strip_suffix(".list")) {
+    if let Some(list) = p
+        .strip_prefix("var/lib/dpkg/info/")
+        .and_then(|n| n.strip_suffix(".list"))
+    {
         return Ok(Some(Output::InstalledFiles {
             package: list.to_owned(),
             files: dpkg::parse_file_list(f.bytes),
         }));
     }
-    if let Some(pkg) = p.strip_prefix("usr/share/doc/").and_then(|r| r.strip_suffix("/copyright")) {
+    if let Some(pkg) = p
+        .strip_prefix("usr/share/doc/")
+        .and_then(|r| r.strip_suffix("/copyright"))
+    {
         let licenses = dpkg::parse_copyright(f.bytes);
         return Ok((!licenses.is_empty()).then(|| Output::Licenses {
             package: pkg.to_owned(),
@@ -93,7 +101,9 @@ fn dpkg_file(f: &File<'_>) -> Result<Option<Output>, ParseError> {
 }
 
 fn rpm_file(f: &File<'_>) -> Result<Option<Output>, ParseError> {
-    let disk = f.disk.ok_or_else(|| ParseError::new(f.path, "rpm database not staged on disk"))?;
+    let disk = f
+        .disk
+        .ok_or_else(|| ParseError::new(f.path, "rpm database not staged on disk"))?;
     packages(rpm::parse_database(f.path, disk))
 }
 
@@ -135,7 +145,11 @@ fn java_file(f: &File<'_>) -> Result<Option<Output>, ParseError> {
     if !java::wants(f.path) {
         return Ok(None);
     }
-    packages(java::parse_archive(f.path, f.bytes, &java::ArchiveLimits::default()))
+    packages(java::parse_archive(
+        f.path,
+        f.bytes,
+        &java::ArchiveLimits::default(),
+    ))
 }
 
 fn go_file(f: &File<'_>) -> Result<Option<Output>, ParseError> {
@@ -199,7 +213,12 @@ fn entries() -> Vec<Entry> {
         e(
             "python",
             1,
-            &["**/*.dist-info/METADATA", "**/*.egg-info/PKG-INFO", "**/*.egg-info", "**/EGG-INFO/PKG-INFO"],
+            &[
+                "**/*.dist-info/METADATA",
+                "**/*.egg-info/PKG-INFO",
+                "**/*.egg-info",
+                "**/EGG-INFO/PKG-INFO",
+            ],
             16 * MIB,
             python_file,
         ),
@@ -216,12 +235,26 @@ fn entries() -> Vec<Entry> {
             128 * MIB,
             npm_file,
         ),
-        e("composer", 1, &["**/vendor/composer/installed.json", "**/composer.lock"], 64 * MIB, php_file),
-        e("gem", 1, &["**/specifications/*.gemspec", "**/Gemfile.lock"], 16 * MIB, ruby_file),
+        e(
+            "composer",
+            1,
+            &["**/vendor/composer/installed.json", "**/composer.lock"],
+            64 * MIB,
+            php_file,
+        ),
+        e(
+            "gem",
+            1,
+            &["**/specifications/*.gemspec", "**/Gemfile.lock"],
+            16 * MIB,
+            ruby_file,
+        ),
         e(
             "java-archive",
             1,
-            &["**/*.jar", "**/*.war", "**/*.ear", "**/*.par", "**/*.hpi", "**/*.jpi"],
+            &[
+                "**/*.jar", "**/*.war", "**/*.ear", "**/*.par", "**/*.hpi", "**/*.jpi",
+            ],
             512 * MIB,
             java_file,
         ),
@@ -239,7 +272,10 @@ fn entries() -> Vec<Entry> {
 
 /// The default analyzer set.
 pub fn builtin() -> AnalyzerSet {
-    let analyzers: Vec<Box<dyn Analyzer>> = entries().into_iter().map(|e| Box::new(e) as Box<dyn Analyzer>).collect();
+    let analyzers: Vec<Box<dyn Analyzer>> = entries()
+        .into_iter()
+        .map(|e| Box::new(e) as Box<dyn Analyzer>)
+        .collect();
     // The patterns above are constants; a failure here is a bug caught by
     // the test below, never by users.
     match AnalyzerSet::new(analyzers) {
@@ -256,7 +292,10 @@ mod tests {
     fn builtin_set_compiles_and_names_are_unique() {
         let set = builtin();
         let versions = set.versions();
-        let names: std::collections::BTreeSet<&str> = versions.iter().filter_map(|v| v.split('@').next()).collect();
+        let names: std::collections::BTreeSet<&str> = versions
+            .iter()
+            .filter_map(|v| v.split('@').next())
+            .collect();
         assert_eq!(names.len(), versions.len());
         assert!(names.contains("dpkg") && names.contains("rpm") && names.contains("go-binary"));
     }

@@ -178,10 +178,10 @@ async fn layer_report(
             let what = name.clone();
             blocking(move || {
                 use std::io::{Read as _, Seek as _};
-                let mut f =
-                    std::fs::File::open(&path).map_err(|e| ImageError::io(path.display(), e))?;
+                let mut f = std::fs::File::open(&path)
+                    .map_err(|e| ImageError::io(format!("layer {what} ({})", path.display()), e))?;
                 f.seek(std::io::SeekFrom::Start(offset))
-                    .map_err(|e| ImageError::io(path.display(), e))?;
+                    .map_err(|e| ImageError::io(format!("layer {what} ({})", path.display()), e))?;
                 let mut verifier = VerifyingReader::new(f.take(len), digest, what.clone());
                 let report = set
                     .analyze_layer(&mut verifier, &limits, &tmp)

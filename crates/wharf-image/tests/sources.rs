@@ -12,8 +12,8 @@ use wharf_analyzers::{Analyzer, AnalyzerSet, File, Output, ParseError};
 use wharf_image::{ImageError, ScanOptions, Source, scan};
 use wharf_inventory::Inventory;
 use wharf_testkit::{
-    BuiltImage, ImageBuilder, IndexBuilder, LayerBuilder, ManifestFormat, Platform, PushAuth, RegistryOptions,
-    TestRegistry, write_docker_archive, write_oci_layout,
+    BuiltImage, ImageBuilder, IndexBuilder, LayerBuilder, ManifestFormat, Platform, PushAuth,
+    RegistryOptions, TestRegistry, write_docker_archive, write_oci_layout,
 };
 use wharf_types::{Ecosystem, Package};
 
@@ -58,14 +58,22 @@ fn options(cache: Option<&std::path::Path>) -> ScanOptions {
 /// directory that hides a lower directory and adds one file.
 fn split_image(platform: &Platform, marker: &str) -> BuiltImage {
     let l1 = LayerBuilder::new()
-        .file("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n", 0o644)
+        .file(
+            "etc/os-release",
+            "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
+            0o644,
+        )
         .file("app/pkgs.txt", "left-pad 1.0.0\nlodash 4.17.20\n", 0o644)
         .file("old/pkgs.txt", "gone 1.0\n", 0o644)
         .file("hidden/x/pkgs.txt", "hidden 1.0\n", 0o644)
         .build()
         .expect("layer 1");
     let l2 = LayerBuilder::new()
-        .file("app/pkgs.txt", format!("left-pad 1.0.0\nlodash 4.17.21\n{marker} 1\n"), 0o644)
+        .file(
+            "app/pkgs.txt",
+            format!("left-pad 1.0.0\nlodash 4.17.21\n{marker} 1\n"),
+            0o644,
+        )
         .file("old/.wh.pkgs.txt", "", 0o644)
         .build()
         .expect("layer 2");
@@ -92,7 +100,12 @@ fn summary(inv: &Inventory) -> Vec<(String, String, Option<usize>)> {
             let layer = p
                 .layer
                 .as_ref()
-                .and_then(|d| inv.image.layers.iter().position(|l| l.digest.as_ref() == Some(d)))
+                .and_then(|d| {
+                    inv.image
+                        .layers
+                        .iter()
+                        .position(|l| l.digest.as_ref() == Some(d))
+                })
                 .map(|i| i + 1);
             (p.name.clone(), p.version.clone(), layer)
         })
@@ -115,8 +128,15 @@ async fn every_source_form_gives_the_same_inventory() {
     let image = split_image(&Platform::new("linux", "amd64"), "marker");
     let work = tempfile::tempdir().expect("tmp");
 
-    let registry = TestRegistry::start(RegistryOptions::default()).await.expect("registry");
-    registry.pusher(PushAuth::None).expect("pusher").push_image("team/app", "v1", &image).await.expect("push");
+    let registry = TestRegistry::start(RegistryOptions::default())
+        .await
+        .expect("registry");
+    registry
+        .pusher(PushAuth::None)
+        .expect("pusher")
+        .push_image("team/app", "v1", &image)
+        .await
+        .expect("push");
     let layout = work.path().join("layout");
     write_oci_layout(&layout, &image, "v1").expect("layout");
     let archive = work.path().join("image.tar");
@@ -129,13 +149,19 @@ async fn every_source_form_gives_the_same_inventory() {
     ];
     for s in &sources {
         let source: Source = s.parse().expect("source");
-        let inv = scan(&source, &options(None)).await.unwrap_or_else(|e| panic!("{s}: {e}"));
+        let inv = scan(&source, &options(None))
+            .await
+            .unwrap_or_else(|e| panic!("{s}: {e}"));
         assert_eq!(inv.len(), 1, "{s}");
         let mut got = summary(&inv[0]);
         got.sort();
         assert_eq!(got, expected("marker"), "{s}");
         let os = inv[0].os.as_ref().expect("os identified");
-        assert_eq!((os.family.as_str(), os.version.as_str()), ("debian", "12"), "{s}");
+        assert_eq!(
+            (os.family.as_str(), os.version.as_str()),
+            ("debian", "12"),
+            "{s}"
+        );
         assert_eq!(inv[0].image.layers.len(), 3);
         assert_eq!(inv[0].image.platform.as_deref(), Some("linux/amd64"));
     }
@@ -151,9 +177,21 @@ async fn every_source_form_gives_the_same_inventory() {
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
         std::fs::write(p, content).expect("write");
     }
-    let inv = scan(&format!("dir:{}", root.display()).parse().expect("dir"), &options(None)).await.expect("dir scan");
-    let names: BTreeSet<(String, String)> = inv[0].packages.iter().map(|p| (p.name.clone(), p.version.clone())).collect();
-    let want: BTreeSet<(String, String)> = expected("marker").into_iter().map(|(n, v, _)| (n, v)).collect();
+    let inv = scan(
+        &format!("dir:{}", root.display()).parse().expect("dir"),
+        &options(None),
+    )
+    .await
+    .expect("dir scan");
+    let names: BTreeSet<(String, String)> = inv[0]
+        .packages
+        .iter()
+        .map(|p| (p.name.clone(), p.version.clone()))
+        .collect();
+    let want: BTreeSet<(String, String)> = expected("marker")
+        .into_iter()
+        .map(|(n, v, _)| (n, v))
+        .collect();
     assert_eq!(names, want);
 }
 
@@ -164,18 +202,24 @@ async fn cached_layers_are_not_read_again() {
     let a = split_image(&Platform::new("linux", "amd64"), "first");
     let layout = work.path().join("layout");
     write_oci_layout(&layout, &a, "a").expect("layout");
-    let source: Source = format!("oci:{}:a", layout.display()).parse().expect("source");
+    let source: Source = format!("oci:{}:a", layout.display())
+        .parse()
+        .expect("source");
     let cold = scan(&source, &options(Some(&cache))).await.expect("cold");
     assert!(cold[0].image.layers.iter().all(|l| !l.cached));
     // Remove the layer blobs: a warm scan must not need them.
     for l in &a.layers {
         std::fs::remove_file(layout.join("blobs/sha256").join(l.hex())).expect("remove blob");
     }
-    let warm = scan(&source, &options(Some(&cache))).await.expect("warm scan from cache");
+    let warm = scan(&source, &options(Some(&cache)))
+        .await
+        .expect("warm scan from cache");
     assert!(warm[0].image.layers.iter().all(|l| l.cached));
     assert_eq!(warm[0].packages, cold[0].packages);
     // Without the cache the missing blobs are an error naming the layer.
-    let err = scan(&source, &options(None)).await.expect_err("blobs are gone");
+    let err = scan(&source, &options(None))
+        .await
+        .expect_err("blobs are gone");
     assert!(err.to_string().contains("sha256:"), "{err}");
 }
 
@@ -186,36 +230,60 @@ async fn a_tampered_layer_fails_and_is_not_cached() {
     let image = split_image(&Platform::new("linux", "amd64"), "x");
     let layout = work.path().join("layout");
     write_oci_layout(&layout, &image, "v1").expect("layout");
-    // Same size, different bytes: re-compress a different tar of equal length is
-    // hard, so flip bytes inside the gzip stream's stored trailer region instead.
+    // Flip a byte of the gzip trailer: the layer no longer matches its digest.
     let blob = layout.join("blobs/sha256").join(image.layers[1].hex());
     let mut bytes = std::fs::read(&blob).expect("blob");
     let n = bytes.len();
     bytes[n - 5] ^= 0xff;
     std::fs::write(&blob, &bytes).expect("tamper");
-    let source: Source = format!("oci:{}:v1", layout.display()).parse().expect("source");
-    let err = scan(&source, &options(Some(&cache))).await.expect_err("tampered");
+    let source: Source = format!("oci:{}:v1", layout.display())
+        .parse()
+        .expect("source");
+    let err = scan(&source, &options(Some(&cache)))
+        .await
+        .expect_err("tampered");
     assert!(matches!(err, ImageError::Layer { .. }), "{err}");
     assert!(err.to_string().contains(&image.layers[1].digest), "{err}");
     // Nothing was cached for the tampered layer.
-    let fresh = scan(&source, &options(Some(&cache))).await.expect_err("still tampered");
+    let fresh = scan(&source, &options(Some(&cache)))
+        .await
+        .expect_err("still tampered");
     assert!(matches!(fresh, ImageError::Layer { .. }));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_platform_by_default_or_the_one_asked_for() {
-    let registry = TestRegistry::start(RegistryOptions::default()).await.expect("registry");
+    let registry = TestRegistry::start(RegistryOptions::default())
+        .await
+        .expect("registry");
     let index = IndexBuilder::new(ManifestFormat::Oci)
         .image(split_image(&Platform::new("linux", "amd64"), "amd"))
-        .image(split_image(&Platform::new("linux", "arm64").with_variant("v8"), "arm"))
+        .image(split_image(
+            &Platform::new("linux", "arm64").with_variant("v8"),
+            "arm",
+        ))
         .with_attestations(true)
         .build()
         .expect("index");
-    registry.pusher(PushAuth::None).expect("pusher").push_index("multi/app", "1", &index).await.expect("push");
-    let source: Source = format!("{}/multi/app:1", registry.host()).parse().expect("source");
+    registry
+        .pusher(PushAuth::None)
+        .expect("pusher")
+        .push_index("multi/app", "1", &index)
+        .await
+        .expect("push");
+    let source: Source = format!("{}/multi/app:1", registry.host())
+        .parse()
+        .expect("source");
     let all = scan(&source, &options(None)).await.expect("all platforms");
-    let platforms: Vec<&str> = all.iter().filter_map(|i| i.image.platform.as_deref()).collect();
-    assert_eq!(platforms, ["linux/amd64", "linux/arm64/v8"], "attestations skipped");
+    let platforms: Vec<&str> = all
+        .iter()
+        .filter_map(|i| i.image.platform.as_deref())
+        .collect();
+    assert_eq!(
+        platforms,
+        ["linux/amd64", "linux/arm64/v8"],
+        "attestations skipped"
+    );
     assert!(all[0].packages.iter().any(|p| p.name == "amd"));
     assert!(all[1].packages.iter().any(|p| p.name == "arm"));
     let mut opts = options(None);

@@ -106,7 +106,21 @@ mod tests {
         let v2 = LayerCache::new(root.path(), &["dpkg@2".into()]);
         let layer = Digest::sha256_of(b"layer");
         assert!(v1.get(&layer).is_none());
+        let mut pkg = wharf_types::Package::new(
+            wharf_types::Ecosystem::Deb,
+            "bash",
+            "5.2-1",
+            "var/lib/dpkg/status",
+        );
+        pkg.layer = Some(Digest::sha256_of(b"l"));
         let report = LayerReport {
+            files: vec![wharf_analyzers::FileRecord {
+                path: "var/lib/dpkg/status".into(),
+                analyzer: "dpkg".into(),
+                output: wharf_analyzers::Output::Packages {
+                    packages: vec![pkg],
+                },
+            }],
             whiteouts: vec!["x".into()],
             entries: 3,
             ..LayerReport::default()

@@ -127,19 +127,20 @@ impl RegistryClient {
         })
     }
 
-    /// A client that has checked the registry answers the V2 API. With
-    /// `insecure` and no scheme written, HTTPS is tried first and plain HTTP
-    /// second, as Docker does for insecure registries.
+    /// A client that has checked the registry answers the V2 API. With no
+    /// scheme written and either `insecure` or a loopback host, HTTPS is
+    /// tried first and plain HTTP second, as Docker does for insecure
+    /// registries (127.0.0.0/8 is one by default).
     pub async fn connect(endpoint: RegistryEndpoint, config: &ClientConfig) -> Result<Self> {
         let client = Self::new(endpoint.clone(), config)?;
         match client.ping().await {
             Ok(()) => Ok(client),
             Err(RegistryError::Transport { .. })
-                if config.insecure
+                if (config.insecure || endpoint.is_loopback())
                     && !endpoint.scheme_explicit()
                     && endpoint.scheme() == Scheme::Https =>
             {
-                tracing::warn!(registry = %endpoint.host(), "HTTPS failed; trying plain HTTP (--insecure)");
+                tracing::warn!(registry = %endpoint.host(), "HTTPS failed; trying plain HTTP (--insecure or a loopback registry)");
                 let http_client = Self::new(endpoint.with_http(), config)?;
                 http_client.ping().await?;
                 Ok(http_client)

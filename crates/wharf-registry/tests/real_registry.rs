@@ -529,10 +529,11 @@ async fn image_pushed_by_skopeo_as_docker_schema2() {
     assert_eq!(head.digest.as_ref(), Some(&img.digest));
 }
 
-/// A scheme-less endpoint means HTTPS; against a plain-HTTP registry that
-/// fails, and with `insecure` wharf falls back to HTTP as Docker does.
+/// A scheme-less endpoint means HTTPS; against a plain-HTTP registry on
+/// loopback (or any registry with `insecure`) wharf falls back to HTTP, as
+/// Docker does. An explicit `https://` never falls back.
 #[tokio::test]
-async fn insecure_falls_back_from_https_to_http() {
+async fn scheme_less_loopback_falls_back_from_https_to_http() {
     let registry = TestRegistry::start(RegistryOptions::default())
         .await
         .expect("registry");
@@ -543,20 +544,16 @@ async fn insecure_falls_back_from_https_to_http() {
         max_retries: 0,
         ..wharf_registry::Limits::default()
     };
-    let strict = ClientConfig {
-        limits: quick.clone(),
-        ..ClientConfig::default()
-    };
-    let err = connect(&registry.host(), strict)
-        .await
-        .expect_err("HTTPS to an HTTP registry");
-    assert!(matches!(err, RegistryError::Transport { .. }), "{err}");
-    let insecure = ClientConfig {
-        insecure: true,
+    let config = ClientConfig {
         limits: quick,
         ..ClientConfig::default()
     };
-    let client = connect(&registry.host(), insecure)
+    let explicit = format!("https://{}", registry.host());
+    let err = connect(&explicit, config.clone())
+        .await
+        .expect_err("explicit HTTPS to an HTTP registry");
+    assert!(matches!(err, RegistryError::Transport { .. }), "{err}");
+    let client = connect(&registry.host(), config)
         .await
         .expect("fallback to HTTP");
     assert_eq!(client.endpoint().origin(), registry.url());

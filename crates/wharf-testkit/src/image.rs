@@ -1027,8 +1027,11 @@ pub fn write_docker_archive(path: &Path, image: &BuiltImage, repo_tag: &str) -> 
     let mut layers = Vec::new();
     for (i, blob) in image.layers.iter().enumerate() {
         let mut tar = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&blob.bytes[..]), &mut tar)
-            .with_context(|| format!("decompressing layer {i}"))?;
+        std::io::Read::read_to_end(
+            &mut flate2::read::MultiGzDecoder::new(&blob.bytes[..]),
+            &mut tar,
+        )
+        .with_context(|| format!("decompressing layer {i}"))?;
         layers.push((format!("{i:03}/layer.tar"), tar));
     }
     let config_name = format!("{}.json", image.config.hex());
@@ -1037,14 +1040,16 @@ pub fn write_docker_archive(path: &Path, image: &BuiltImage, repo_tag: &str) -> 
         "RepoTags": [repo_tag],
         "Layers": layers.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
     }]);
-    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut b = tar::Builder::new(file);
     let mut add = |name: &str, data: &[u8]| -> Result<()> {
         let mut h = tar::Header::new_gnu();
         h.set_size(data.len() as u64);
         h.set_mode(0o644);
         h.set_mtime(0);
-        b.append_data(&mut h, name, data).with_context(|| format!("adding {name}"))
+        b.append_data(&mut h, name, data)
+            .with_context(|| format!("adding {name}"))
     };
     add(&config_name, &image.config.bytes)?;
     for (name, tar) in &layers {
