@@ -13,7 +13,9 @@
 mod cache;
 mod merge;
 mod model;
+mod sbom;
 
 pub use cache::{CacheError, LayerCache};
 pub use merge::{Merged, merge};
 pub use model::{INVENTORY_SCHEMA_VERSION, ImageMeta, Inventory, LayerMeta};
+pub use sbom::{SbomOptions, purl, to_cyclonedx, to_spdx};
