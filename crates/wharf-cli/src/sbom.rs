@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 use wharf_image::{ScanOptions, Source};
-use wharf_inventory::{Inventory, LayerCache};
+use wharf_inventory::{Inventory, LayerCache, SbomOptions};
 use wharf_registry::RegistryEndpoint;
 use wharf_types::Platform;
 
@@ -23,6 +23,10 @@ pub(crate) enum Format {
     Table,
     /// wharf's versioned inventory JSON (`docs/sbom-json.md`).
     Json,
+    /// CycloneDX 1.6 JSON.
+    Cyclonedx,
+    /// SPDX 2.3 JSON.
+    Spdx,
 }
 
 /// The package inventory (SBOM) of an image.
@@ -117,6 +121,38 @@ pub(crate) async fn run(args: SbomArgs) -> anyhow::Result<u8> {
             .map(render_table)
             .collect::<Vec<_>>()
             .join("\n"),
+        Format::Cyclonedx | Format::Spdx => {
+            let inv = match inventories.as_slice() {
+                [one] => one,
+                many => {
+                    let platforms: Vec<&str> = many
+                        .iter()
+                        .filter_map(|i| i.image.platform.as_deref())
+                        .collect();
+                    anyhow::bail!(
+                        "{source} has {} platform images ({}); choose one with --platform for {:?} output",
+                        many.len(),
+                        platforms.join(", "),
+                        args.format
+                    );
+                }
+            };
+            let options = SbomOptions {
+                serial: random_urn_uuid(),
+                timestamp: jiff::Timestamp::now()
+                    .strftime("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string(),
+                tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            };
+            let doc = if args.format == Format::Cyclonedx {
+                wharf_inventory::to_cyclonedx(inv, &options)
+            } else {
+                wharf_inventory::to_spdx(inv, &options)
+            };
+            let mut s = serde_json::to_string_pretty(&doc)?;
+            s.push('\n');
+            s
+        }
     };
     match &args.output {
         Some(path) => {
@@ -130,6 +166,22 @@ pub(crate) async fn run(args: SbomArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(exit::OK)
+}
+
+/// A random RFC 4122 version-4 UUID URN for a document serial number.
+fn random_urn_uuid() -> String {
+    let mut b: [u8; 16] = std::array::from_fn(|_| fastrand::u8(..));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn render_table(inv: &Inventory) -> String {

@@ -1,71 +1,15 @@
 //! `wharf discover` end to end: the real binary against real registries.
 
-use std::io::Write as _;
+mod common;
+
 use std::os::unix::fs::PermissionsExt as _;
-use std::path::Path;
-use std::process::Output;
+
+use common::{args, text, validate_against_schema, wharf};
 
 use wharf_testkit::{PushAuth, RegistryOptions, TestRegistry, push_sample_images};
 
 const USER: &str = "ci-bot";
 const PASSWORD: &str = "cli-Wh4rf-S3cret-pw";
-
-/// Run `wharf` with `args` (and optional stdin) off the async runtime.
-async fn wharf(args: Vec<String>, env: Vec<(String, String)>, stdin: Option<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wharf"));
-        cmd.args(&args)
-            .env_remove("WHARF_USERNAME")
-            .env_remove("WHARF_PASSWORD")
-            .env("HOME", "/nonexistent-wharf-home")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn wharf");
-        // Dropping the handle closes stdin, so the child never waits on it.
-        if let Some(mut input) = child.stdin.take()
-            && let Some(s) = stdin
-        {
-            input.write_all(s.as_bytes()).expect("write stdin");
-        }
-        child.wait_with_output().expect("wait wharf")
-    })
-    .await
-    .expect("join")
-}
-
-fn args(a: &[&str]) -> Vec<String> {
-    a.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn validate_against_schema(json: &str) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let doc = dir.path().join("report.json");
-    std::fs::write(&doc, json).expect("write report");
-    let schema =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schemas/discovery-v1.schema.json");
-    let out = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import json,sys,jsonschema; jsonschema.Draft202012Validator(json.load(open(sys.argv[2]))).validate(json.load(open(sys.argv[1])))",
-        ])
-        .arg(&doc)
-        .arg(&schema)
-        .output()
-        .expect("python3 with the jsonschema module (pip install jsonschema)");
-    assert!(
-        out.status.success(),
-        "schema validation failed: {}",
-        text(&out.stderr)
-    );
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn help_is_complete() {
@@ -105,7 +49,7 @@ async fn json_output_matches_the_published_schema() {
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let json = text(&out.stdout);
-    validate_against_schema(&json);
+    validate_against_schema(&json, "discovery-v1.schema.json");
     let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["summary"]["unique_digests"], 6);

@@ -26,7 +26,7 @@ pub(crate) enum LayerRef {
     Registry {
         client: RegistryClient,
         repository: String,
-        descriptor: Descriptor,
+        descriptor: Box<Descriptor>,
     },
     /// A byte range of a local file, verified against `digest`.
     File {
@@ -151,7 +151,7 @@ pub(crate) async fn resolve_registry(
             .map(|l| LayerRef::Registry {
                 client: client.clone(),
                 repository: repo.to_owned(),
-                descriptor: l.clone(),
+                descriptor: Box::new(l.clone()),
             })
             .collect();
         resolved.push(Resolved { meta, layers });

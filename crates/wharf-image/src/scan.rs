@@ -16,6 +16,9 @@ use crate::oci::{LayerRef, Resolved, resolve_archive, resolve_layout, resolve_re
 use crate::verify::{ChannelReader, VerifyingReader};
 use crate::{ImageError, Source};
 
+/// A layer's report and whether it came from the cache.
+type LayerResult = Result<(Arc<LayerReport>, bool), ImageError>;
+
 /// How to scan.
 #[derive(Clone)]
 pub struct ScanOptions {
@@ -77,22 +80,21 @@ pub async fn scan(source: &Source, opts: &ScanOptions) -> Result<Vec<Inventory>,
     let mut inventories = Vec::new();
     for Resolved { mut meta, layers } in images {
         let todo: Vec<(usize, LayerRef)> = layers.into_iter().enumerate().collect();
-        let results: Vec<(usize, Result<(Arc<LayerReport>, bool), ImageError>)> =
-            stream::iter(todo)
-                .map(|(i, layer)| {
-                    let cache = cache.clone();
-                    let known = layer_digest(&layer).and_then(|d| seen.get(&d).cloned());
-                    let tmp = tmp.path().to_owned();
-                    async move {
-                        if let Some(r) = known {
-                            return (i, Ok((r, true)));
-                        }
-                        (i, layer_report(layer, cache.as_ref(), opts, tmp).await)
+        let results: Vec<(usize, LayerResult)> = stream::iter(todo)
+            .map(|(i, layer)| {
+                let cache = cache.clone();
+                let known = layer_digest(&layer).and_then(|d| seen.get(&d).cloned());
+                let tmp = tmp.path().to_owned();
+                async move {
+                    if let Some(r) = known {
+                        return (i, Ok((r, true)));
                     }
-                })
-                .buffer_unordered(opts.layer_concurrency.max(1))
-                .collect()
-                .await;
+                    (i, layer_report(layer, cache.as_ref(), opts, tmp).await)
+                }
+            })
+            .buffer_unordered(opts.layer_concurrency.max(1))
+            .collect()
+            .await;
         let mut reports: Vec<Option<Arc<LayerReport>>> = vec![None; results.len()];
         for (i, r) in results {
             let (report, cached) = r?;
@@ -150,7 +152,7 @@ async fn layer_report(
     cache: Option<&LayerCache>,
     opts: &ScanOptions,
     tmp: PathBuf,
-) -> Result<(Arc<LayerReport>, bool), ImageError> {
+) -> LayerResult {
     let digest = layer_digest(&layer);
     if let (Some(c), Some(d)) = (cache, &digest)
         && let Some(r) = c.get(d)

@@ -113,9 +113,11 @@ fn summarize(
     digests: &[Digest],
 ) -> (Outcome, Vec<Option<usize>>) {
     let merged = merge(input);
-    for d in &merged.diagnostics {
-        panic!("unexpected diagnostic: {d:?}");
-    }
+    assert!(
+        merged.diagnostics.is_empty(),
+        "unexpected diagnostics: {:?}",
+        merged.diagnostics
+    );
     let os = wharf_analyzers::os_release::identify(&merged.os_files);
     let layers = merged
         .packages

@@ -127,24 +127,36 @@ impl RegistryClient {
         })
     }
 
-    /// A client that has checked the registry answers the V2 API. With no
-    /// scheme written and either `insecure` or a loopback host, HTTPS is
-    /// tried first and plain HTTP second, as Docker does for insecure
-    /// registries (127.0.0.0/8 is one by default).
+    /// A client that has checked the registry answers the V2 API.
+    ///
+    /// With no scheme written, HTTPS is tried first. Plain HTTP is tried
+    /// second, as Docker does for insecure registries, when the user passed
+    /// `insecure`, or when the host is loopback and the HTTPS failure shows
+    /// the server speaks plain HTTP. A certificate error on loopback is
+    /// reported, never papered over; if HTTP fails too, the HTTPS error is
+    /// the one returned (it is the more telling).
     pub async fn connect(endpoint: RegistryEndpoint, config: &ClientConfig) -> Result<Self> {
         let client = Self::new(endpoint.clone(), config)?;
-        match client.ping().await {
-            Ok(()) => Ok(client),
-            Err(RegistryError::Transport { .. })
-                if (config.insecure || endpoint.is_loopback())
-                    && !endpoint.scheme_explicit()
-                    && endpoint.scheme() == Scheme::Https =>
-            {
-                tracing::warn!(registry = %endpoint.host(), "HTTPS failed; trying plain HTTP (--insecure or a loopback registry)");
-                let http_client = Self::new(endpoint.with_http(), config)?;
-                http_client.ping().await?;
-                Ok(http_client)
+        let https_error = match client.ping().await {
+            Ok(()) => return Ok(client),
+            Err(e) => e,
+        };
+        let fallback = match &https_error {
+            RegistryError::Transport { reason, .. } => {
+                !endpoint.scheme_explicit()
+                    && endpoint.scheme() == Scheme::Https
+                    && (config.insecure || (endpoint.is_loopback() && speaks_plain_http(reason)))
             }
+            _ => false,
+        };
+        if !fallback {
+            return Err(https_error);
+        }
+        tracing::warn!(registry = %endpoint.host(), "HTTPS failed; trying plain HTTP");
+        let http_client = Self::new(endpoint.with_http(), config)?;
+        match http_client.ping().await {
+            Ok(()) => Ok(http_client),
+            Err(RegistryError::Transport { .. }) => Err(https_error),
             Err(e) => Err(e),
         }
     }
@@ -641,6 +653,14 @@ fn content_digest(h: &reqwest::header::HeaderMap, what: &str) -> Result<Option<D
                 })
         })
         .transpose()
+}
+
+/// Whether a TLS handshake failure means the server answered in plain HTTP
+/// (rustls sees an HTTP response where a TLS record should be).
+fn speaks_plain_http(reason: &str) -> bool {
+    reason.contains("InvalidContentType")
+        || reason.contains("corrupt message")
+        || reason.contains("wrong version number")
 }
 
 fn header_str(v: Option<&HeaderValue>) -> Option<String> {

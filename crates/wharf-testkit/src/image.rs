@@ -856,6 +856,46 @@ fn write_layout(dir: &Path, blobs: &[&Blob], top: &Blob, tag: &str) -> Result<()
     std::fs::write(&index_path, bytes).with_context(|| format!("writing {}", index_path.display()))
 }
 
+/// Write `image` as a `docker save` tarball in the classic layout:
+/// `manifest.json`, `<config hex>.json` and one uncompressed
+/// `<n>/layer.tar` per layer (so each layer's file digest is its diff_id).
+pub fn write_docker_archive(path: &Path, image: &BuiltImage, repo_tag: &str) -> Result<()> {
+    let mut layers = Vec::new();
+    for (i, blob) in image.layers.iter().enumerate() {
+        let mut tar = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::MultiGzDecoder::new(&blob.bytes[..]),
+            &mut tar,
+        )
+        .with_context(|| format!("decompressing layer {i}"))?;
+        layers.push((format!("{i:03}/layer.tar"), tar));
+    }
+    let config_name = format!("{}.json", image.config.hex());
+    let manifest = json!([{
+        "Config": config_name,
+        "RepoTags": [repo_tag],
+        "Layers": layers.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+    }]);
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut b = tar::Builder::new(file);
+    let mut add = |name: &str, data: &[u8]| -> Result<()> {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(0);
+        b.append_data(&mut h, name, data)
+            .with_context(|| format!("adding {name}"))
+    };
+    add(&config_name, &image.config.bytes)?;
+    for (name, tar) in &layers {
+        add(name, tar)?;
+    }
+    add("manifest.json", serde_json::to_vec(&manifest)?.as_slice())?;
+    b.into_inner()?.flush()?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Read as _;
@@ -1018,44 +1058,4 @@ mod tests {
         assert!(dir.path().join("oci-layout").is_file());
         Ok(())
     }
-}
-
-/// Write `image` as a `docker save` tarball in the classic layout:
-/// `manifest.json`, `<config hex>.json` and one uncompressed
-/// `<n>/layer.tar` per layer (so each layer's file digest is its diff_id).
-pub fn write_docker_archive(path: &Path, image: &BuiltImage, repo_tag: &str) -> Result<()> {
-    let mut layers = Vec::new();
-    for (i, blob) in image.layers.iter().enumerate() {
-        let mut tar = Vec::new();
-        std::io::Read::read_to_end(
-            &mut flate2::read::MultiGzDecoder::new(&blob.bytes[..]),
-            &mut tar,
-        )
-        .with_context(|| format!("decompressing layer {i}"))?;
-        layers.push((format!("{i:03}/layer.tar"), tar));
-    }
-    let config_name = format!("{}.json", image.config.hex());
-    let manifest = json!([{
-        "Config": config_name,
-        "RepoTags": [repo_tag],
-        "Layers": layers.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
-    }]);
-    let file =
-        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let mut b = tar::Builder::new(file);
-    let mut add = |name: &str, data: &[u8]| -> Result<()> {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_mtime(0);
-        b.append_data(&mut h, name, data)
-            .with_context(|| format!("adding {name}"))
-    };
-    add(&config_name, &image.config.bytes)?;
-    for (name, tar) in &layers {
-        add(name, tar)?;
-    }
-    add("manifest.json", serde_json::to_vec(&manifest)?.as_slice())?;
-    b.into_inner()?.flush()?;
-    Ok(())
 }
