@@ -121,11 +121,16 @@ fn assemble(
     opts: &ScanOptions,
 ) -> Inventory {
     let merged = merge(layers);
+    let os = wharf_analyzers::os_release::identify(&merged.os_files);
+    let mut packages = merged.packages;
+    for p in &mut packages {
+        p.purl = Some(wharf_inventory::purl(p, os.as_ref()));
+    }
     Inventory {
         schema_version: INVENTORY_SCHEMA_VERSION,
-        os: wharf_analyzers::os_release::identify(&merged.os_files),
+        os,
         image: meta,
-        packages: merged.packages,
+        packages,
         diagnostics: merged.diagnostics,
         analyzers: opts.analyzers.versions(),
     }

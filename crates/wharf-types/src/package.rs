@@ -120,6 +120,10 @@ pub struct Package {
     /// The layer that introduced it (set when layers are merged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<Digest>,
+    /// Package URL, set once the image's OS is known (a Debian package's
+    /// purl names its distribution release).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
 }
 
 impl Package {
@@ -144,6 +148,7 @@ impl Package {
             locations: vec![location.into()],
             files: Vec::new(),
             layer: None,
+            purl: None,
         }
     }
 
