@@ -1,6 +1,5 @@
 //! `wharf discover`.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -158,17 +157,7 @@ pub(crate) async fn run(args: DiscoverArgs, interactive: bool) -> anyhow::Result
         }
         Format::Table => render_table(&report),
     };
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, rendered).with_context(|| format!("writing {}", path.display()))?
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(rendered.as_bytes())
-                .context("writing to standard output")?;
-            out.flush().context("writing to standard output")?;
-        }
-    }
+    crate::write_output(&rendered, args.output.as_deref())?;
     Ok(if report.summary.errors > 0 {
         exit::PARTIAL
     } else {

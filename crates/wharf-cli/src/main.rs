@@ -6,6 +6,23 @@ mod logging;
 mod registry_args;
 mod sbom;
 
+/// Write a command's rendered result to `--output FILE` or standard output.
+pub(crate) fn write_output(rendered: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use std::io::Write as _;
+    match output {
+        Some(path) => {
+            std::fs::write(path, rendered).with_context(|| format!("writing {}", path.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(rendered.as_bytes())
+                .context("writing to standard output")?;
+            out.flush().context("writing to standard output")
+        }
+    }
+}
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

@@ -1,6 +1,5 @@
 //! `wharf sbom`: the package inventory of an image.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -154,17 +153,7 @@ pub(crate) async fn run(args: SbomArgs) -> anyhow::Result<u8> {
             s
         }
     };
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, rendered).with_context(|| format!("writing {}", path.display()))?
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(rendered.as_bytes())
-                .context("writing to standard output")?;
-            out.flush().context("writing to standard output")?;
-        }
-    }
+    crate::write_output(&rendered, args.output.as_deref())?;
     Ok(exit::OK)
 }
 

@@ -329,21 +329,34 @@ impl RegistryClient {
         .await
     }
 
-    /// `HEAD` a manifest by tag or digest.
-    pub async fn head_manifest(&self, repo: &str, reference: &str) -> Result<ManifestHead> {
-        let what = format!("{}/{repo}:{reference}", self.endpoint.host());
+    /// Request a manifest (`HEAD` or `GET`) by tag or digest; returns the
+    /// successful response and a name for it in errors.
+    async fn manifest_request(
+        &self,
+        repo: &str,
+        reference: &str,
+        method: Method,
+    ) -> Result<(Response, String)> {
+        let sep = if reference.contains(':') { "@" } else { ":" };
+        let what = format!("{}/{repo}{sep}{reference}", self.endpoint.host());
         let url = self.url(&format!("/v2/{repo}/manifests/{reference}"))?;
         let resp = self
             .get(
                 url,
                 Some(media_type::MANIFEST_ACCEPT),
                 Scope::Pull(repo.to_owned()),
-                Method::HEAD,
+                method,
             )
             .await?;
         if !resp.inner.status().is_success() {
             return Err(error_for_status(resp, &what).await);
         }
+        Ok((resp, what))
+    }
+
+    /// `HEAD` a manifest by tag or digest.
+    pub async fn head_manifest(&self, repo: &str, reference: &str) -> Result<ManifestHead> {
+        let (resp, what) = self.manifest_request(repo, reference, Method::HEAD).await?;
         let h = resp.inner.headers();
         let digest = content_digest(h, &what)?;
         Ok(ManifestHead {
@@ -357,20 +370,7 @@ impl RegistryClient {
     /// digest, by tag against `Docker-Content-Digest` when sent. Capped at
     /// [`Limits::max_manifest_bytes`].
     pub async fn manifest(&self, repo: &str, reference: &str) -> Result<FetchedManifest> {
-        let sep = if reference.contains(':') { "@" } else { ":" };
-        let what = format!("{}/{repo}{sep}{reference}", self.endpoint.host());
-        let url = self.url(&format!("/v2/{repo}/manifests/{reference}"))?;
-        let resp = self
-            .get(
-                url,
-                Some(media_type::MANIFEST_ACCEPT),
-                Scope::Pull(repo.to_owned()),
-                Method::GET,
-            )
-            .await?;
-        if !resp.inner.status().is_success() {
-            return Err(error_for_status(resp, &what).await);
-        }
+        let (resp, what) = self.manifest_request(repo, reference, Method::GET).await?;
         let content_type = header_str(resp.inner.headers().get(CONTENT_TYPE));
         let header_digest = content_digest(resp.inner.headers(), &what)?;
         let bytes =
