@@ -1,6 +1,7 @@
 //! `wharf`: the command-line interface. Parses arguments, calls the
 //! libraries, renders results; no scanning logic lives here.
 
+mod db;
 mod discover;
 mod logging;
 mod registry_args;
@@ -58,6 +59,8 @@ enum Command {
     /// List the packages of an image (SBOM): OS and language packages, with
     /// the layer that brought each one.
     Sbom(sbom::SbomArgs),
+    /// Update or inspect the local vulnerability database.
+    Db(db::DbArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Discover(args) => discover::run(args, interactive).await,
             Command::Sbom(args) => sbom::run(args).await,
+            Command::Db(args) => db::run(args).await,
         }
     });
     match result {

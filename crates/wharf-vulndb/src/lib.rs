@@ -26,6 +26,7 @@ pub mod merge;
 pub mod model;
 pub mod osv;
 pub mod rustsec;
+pub mod store;
 
 use std::path::PathBuf;
 
