@@ -723,3 +723,66 @@ pub fn advisories_for(
     }
     Ok(out)
 }
+
+/// Everything the matcher needs from one snapshot of the database.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// The snapshot id.
+    pub snapshot_id: String,
+    /// Every advisory.
+    pub advisories: Vec<Advisory>,
+    /// Known-exploited CVEs.
+    pub kev: Vec<crate::KevEntry>,
+    /// EPSS scores.
+    pub epss: Vec<crate::EpssScore>,
+}
+
+/// Read the whole current snapshot of the database in `dir`.
+pub fn load_snapshot(dir: &Path) -> Result<Snapshot, StoreError> {
+    let path = dir.join(DB_FILE);
+    if !path.exists() {
+        return Err(StoreError::Missing(dir.to_owned()));
+    }
+    let conn = open_read_only(&path)?;
+    let e = |x: rusqlite::Error| db_err(&path, x);
+    let snapshot_id: String = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'snapshot_id'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(e)?;
+    let mut advisories = Vec::new();
+    let mut stmt = conn.prepare("SELECT json FROM advisories").map_err(e)?;
+    for json in stmt.query_map([], |r| r.get::<_, String>(0)).map_err(e)? {
+        advisories.push(serde_json::from_str(&json.map_err(e)?).map_err(|x| db_err(&path, x))?);
+    }
+    let mut kev = Vec::new();
+    let mut stmt = conn.prepare("SELECT json FROM kev").map_err(e)?;
+    for json in stmt.query_map([], |r| r.get::<_, String>(0)).map_err(e)? {
+        kev.push(serde_json::from_str(&json.map_err(e)?).map_err(|x| db_err(&path, x))?);
+    }
+    let mut epss = Vec::new();
+    let mut stmt = conn
+        .prepare("SELECT cve, epss, percentile, date FROM epss")
+        .map_err(e)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(crate::EpssScore {
+                cve: r.get(0)?,
+                epss: r.get::<_, f64>(1)? as f32,
+                percentile: r.get::<_, f64>(2)? as f32,
+                date: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            })
+        })
+        .map_err(e)?;
+    for s in rows {
+        epss.push(s.map_err(e)?);
+    }
+    Ok(Snapshot {
+        snapshot_id,
+        advisories,
+        kev,
+        epss,
+    })
+}

@@ -1,0 +1,368 @@
+//! The in-memory, pre-parsed index the matcher runs against.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use wharf_inventory::Inventory;
+use wharf_version::{Scheme, Version};
+use wharf_vulndb::store::{Snapshot, StoreError};
+use wharf_vulndb::{Advisory, Affected, Event, FixStatus, RangeKind, SeverityKind};
+
+use crate::keys::{normalize_name, package_keys};
+use crate::{FixState, Match};
+
+/// Why the database could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The store could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Facts shared by every affected entry of one advisory.
+#[derive(Debug)]
+struct Meta {
+    id: String,
+    aliases: Vec<String>,
+    advisory: String,
+    source: String,
+    summary: Option<String>,
+    cvss: Option<(String, f32)>,
+}
+
+/// One range with its boundaries parsed; events sorted as OSV specifies.
+#[derive(Debug)]
+struct ParsedRange {
+    /// (version, kind): kind 0 introduced, 1 fixed, 2 last_affected; `None` = "0".
+    events: Vec<(Option<Version>, u8)>,
+    limits: Vec<Version>,
+}
+
+/// One affected entry, ready to evaluate.
+#[derive(Debug)]
+struct Candidate {
+    meta: Arc<Meta>,
+    scheme: Scheme,
+    ranges: Vec<ParsedRange>,
+    versions: HashSet<String>,
+    requirements: Option<Vec<semver::VersionReq>>,
+    status: FixStatus,
+    fixed: Vec<String>,
+    distro_severity: Option<String>,
+    /// A range could not be parsed: the entry is skipped (and logged once at load).
+    broken: bool,
+}
+
+/// A snapshot indexed for matching.
+#[derive(Debug, Default)]
+pub struct Database {
+    index: HashMap<(String, String), Vec<Candidate>>,
+    kev: HashSet<String>,
+    epss: HashMap<String, (f32, f32)>,
+    snapshot_id: String,
+    entries: usize,
+    unparsable: usize,
+}
+
+fn parse_range(scheme: Scheme, events: &[Event]) -> Option<ParsedRange> {
+    let mut parsed = Vec::with_capacity(events.len());
+    let mut limits = Vec::new();
+    for e in events {
+        match e {
+            Event::Introduced(v) if v == "0" => parsed.push((None, 0)),
+            Event::Introduced(v) => parsed.push((Some(Version::parse(scheme, v).ok()?), 0)),
+            Event::Fixed(v) => parsed.push((Some(Version::parse(scheme, v).ok()?), 1)),
+            Event::LastAffected(v) => parsed.push((Some(Version::parse(scheme, v).ok()?), 2)),
+            Event::Limit(v) if v == "*" => {}
+            Event::Limit(v) => limits.push(Version::parse(scheme, v).ok()?),
+        }
+    }
+    parsed.sort_by(|(a, ka), (b, kb)| {
+        let o = match (a, b) {
+            (None, None) => std::cmp::Ordering::Equal,
+            (None, Some(_)) => std::cmp::Ordering::Less,
+            (Some(_), None) => std::cmp::Ordering::Greater,
+            (Some(a), Some(b)) => a.cmp(b),
+        };
+        o.then(ka.cmp(kb))
+    });
+    Some(ParsedRange {
+        events: parsed,
+        limits,
+    })
+}
+
+impl ParsedRange {
+    fn contains(&self, v: &Version) -> bool {
+        if !self.limits.is_empty() && !self.limits.iter().any(|l| v < l) {
+            return false;
+        }
+        let mut affected = false;
+        for (ev, kind) in &self.events {
+            match (kind, ev) {
+                (0, None) => affected = true,
+                (0, Some(e)) if v >= e => affected = true,
+                (1, Some(e)) if v >= e => affected = false,
+                (2, Some(e)) if v > e => affected = false,
+                _ => {}
+            }
+        }
+        affected
+    }
+}
+
+fn primary_id(a: &Advisory) -> String {
+    std::iter::once(&a.id)
+        .chain(&a.aliases)
+        .min_by(|x, y| wharf_vulndb::merge::primary_rank(x, y))
+        .cloned()
+        .unwrap_or_else(|| a.id.clone())
+}
+
+fn best_cvss(a: &Advisory) -> Option<(String, f32)> {
+    let rank = |k: &SeverityKind| match k {
+        SeverityKind::CvssV4 => 3,
+        SeverityKind::CvssV3 => 2,
+        SeverityKind::CvssV2 => 1,
+        _ => 0,
+    };
+    a.severity
+        .iter()
+        .filter(|s| rank(&s.kind) > 0)
+        .filter_map(|s| s.score.map(|score| (rank(&s.kind), score)))
+        .max_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)))
+        .map(|(r, score)| {
+            let label = match r {
+                3 => "cvss-v4",
+                2 => "cvss-v3",
+                _ => "cvss-v2",
+            };
+            (label.to_owned(), score)
+        })
+}
+
+fn candidate(meta: &Arc<Meta>, scheme: Scheme, af: &Affected) -> Candidate {
+    let mut broken = false;
+    let mut ranges = Vec::new();
+    let mut fixed = Vec::new();
+    for r in &af.ranges {
+        if r.kind == RangeKind::Git {
+            continue;
+        }
+        for e in &r.events {
+            if let Event::Fixed(v) = e {
+                fixed.push(v.clone());
+            }
+        }
+        match parse_range(scheme, &r.events) {
+            Some(p) => ranges.push(p),
+            None => broken = true,
+        }
+    }
+    let requirements = af.requirements.as_ref().map(|req| {
+        req.patched
+            .iter()
+            .chain(&req.unaffected)
+            .filter_map(|s| semver::VersionReq::parse(s).ok())
+            .collect()
+    });
+    fixed.sort();
+    fixed.dedup();
+    Candidate {
+        meta: meta.clone(),
+        scheme,
+        ranges,
+        versions: af.versions.iter().cloned().collect(),
+        requirements,
+        status: af.status,
+        fixed,
+        distro_severity: af.distro_severity.clone(),
+        broken,
+    }
+}
+
+fn severity_label(distro: Option<&str>, cvss: Option<&(String, f32)>) -> (String, String) {
+    if let Some(d) = distro {
+        let d = d.trim().to_lowercase();
+        let norm = match d.as_str() {
+            "critical" => Some("critical"),
+            "high" | "important" => Some("high"),
+            "medium" | "moderate" => Some("medium"),
+            "low" => Some("low"),
+            "unimportant" | "negligible" => Some("negligible"),
+            _ => None,
+        };
+        if let Some(n) = norm {
+            return (n.to_owned(), "distro".to_owned());
+        }
+    }
+    match cvss {
+        Some((src, score)) => (
+            wharf_vulndb::cvss::rating(*score).to_lowercase(),
+            src.clone(),
+        ),
+        None => ("unknown".to_owned(), "none".to_owned()),
+    }
+}
+
+impl Database {
+    /// Load the current snapshot of the database in `dir`.
+    pub fn load(dir: &Path) -> Result<Self, LoadError> {
+        Ok(Self::from_snapshot(wharf_vulndb::store::load_snapshot(
+            dir,
+        )?))
+    }
+
+    /// Index a snapshot (parsing every range boundary once).
+    pub fn from_snapshot(snapshot: Snapshot) -> Self {
+        let mut db = Database {
+            snapshot_id: snapshot.snapshot_id,
+            kev: snapshot.kev.into_iter().map(|k| k.cve).collect(),
+            epss: snapshot
+                .epss
+                .into_iter()
+                .map(|e| (e.cve, (e.epss, e.percentile)))
+                .collect(),
+            ..Database::default()
+        };
+        for a in &snapshot.advisories {
+            let meta = Arc::new(Meta {
+                id: primary_id(a),
+                aliases: {
+                    let mut v: Vec<String> =
+                        std::iter::once(&a.id).chain(&a.aliases).cloned().collect();
+                    let p = primary_id(a);
+                    v.retain(|x| *x != p);
+                    v.sort();
+                    v.dedup();
+                    v
+                },
+                advisory: a.id.clone(),
+                source: a.source.clone(),
+                summary: a.summary.clone(),
+                cvss: best_cvss(a),
+            });
+            for af in &a.affected {
+                let Some(scheme) = Scheme::from_osv_ecosystem(&af.ecosystem) else {
+                    continue;
+                };
+                let c = candidate(&meta, scheme, af);
+                if c.broken {
+                    db.unparsable += 1;
+                }
+                db.entries += 1;
+                db.index
+                    .entry((
+                        af.ecosystem.clone(),
+                        normalize_name(&af.ecosystem, &af.package),
+                    ))
+                    .or_default()
+                    .push(c);
+            }
+        }
+        if db.unparsable > 0 {
+            tracing::warn!(
+                entries = db.unparsable,
+                "affected entries with unparsable versions are not matched"
+            );
+        }
+        db
+    }
+
+    /// The snapshot id every match records.
+    pub fn snapshot_id(&self) -> &str {
+        &self.snapshot_id
+    }
+
+    /// Affected entries indexed.
+    pub fn len(&self) -> usize {
+        self.entries
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+
+    /// Every vulnerability affecting the inventory's packages. One match per
+    /// (vulnerability, package location); results are sorted.
+    pub fn match_inventory(&self, inv: &Inventory) -> Vec<Match> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        for p in &inv.packages {
+            for (eco, name, version) in package_keys(p, inv.os.as_ref()) {
+                let Some(candidates) = self.index.get(&(eco.clone(), name.clone())) else {
+                    continue;
+                };
+                let mut parsed: HashMap<Scheme, Option<Version>> = HashMap::new();
+                for c in candidates {
+                    if c.broken || c.status == FixStatus::NotAffected {
+                        continue;
+                    }
+                    let v = parsed
+                        .entry(c.scheme)
+                        .or_insert_with(|| Version::parse(c.scheme, &version).ok())
+                        .clone();
+                    let affected = c.versions.contains(&version)
+                        || match (&c.requirements, &v) {
+                            (Some(reqs), _) => semver::Version::parse(&version)
+                                .map(|sv| !reqs.iter().any(|r| r.matches(&sv)))
+                                .unwrap_or(false),
+                            (None, Some(v)) => c.ranges.iter().any(|r| r.contains(v)),
+                            (None, None) => false,
+                        };
+                    if !affected
+                        || !seen.insert((c.meta.id.clone(), p.name.clone(), p.locations.clone()))
+                    {
+                        continue;
+                    }
+                    let state = match c.status {
+                        FixStatus::WontFix => FixState::WontFix,
+                        _ if c.fixed.is_empty() => FixState::Unfixed,
+                        _ => FixState::Fixed,
+                    };
+                    let (severity, severity_source) =
+                        severity_label(c.distro_severity.as_deref(), c.meta.cvss.as_ref());
+                    let cve = std::iter::once(&c.meta.id)
+                        .chain(&c.meta.aliases)
+                        .find(|i| i.starts_with("CVE-"));
+                    let epss = cve.and_then(|c| self.epss.get(c)).copied();
+                    out.push(Match {
+                        id: c.meta.id.clone(),
+                        aliases: c.meta.aliases.clone(),
+                        advisory: c.meta.advisory.clone(),
+                        source: c.meta.source.clone(),
+                        summary: c.meta.summary.clone(),
+                        ecosystem: p.ecosystem,
+                        package: p.name.clone(),
+                        matched_on: format!("{eco} {name}"),
+                        installed_version: version.clone(),
+                        fixed_versions: c.fixed.clone(),
+                        state,
+                        severity,
+                        severity_source,
+                        cvss_score: c.meta.cvss.as_ref().map(|(_, s)| *s),
+                        epss: epss.map(|e| e.0),
+                        epss_percentile: epss.map(|e| e.1),
+                        kev: std::iter::once(&c.meta.id)
+                            .chain(&c.meta.aliases)
+                            .any(|i| self.kev.contains(i)),
+                        layer: p.layer.clone(),
+                        locations: p.locations.clone(),
+                        snapshot_id: self.snapshot_id.clone(),
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| {
+            (&a.package, &a.installed_version, &a.id).cmp(&(
+                &b.package,
+                &b.installed_version,
+                &b.id,
+            ))
+        });
+        out
+    }
+}
