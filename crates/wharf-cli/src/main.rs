@@ -3,9 +3,11 @@
 
 mod db;
 mod discover;
+mod image_args;
 mod logging;
 mod registry_args;
 mod sbom;
+mod scan;
 
 /// Write a command's rendered result to `--output FILE` or standard output.
 pub(crate) fn write_output(rendered: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
@@ -59,6 +61,8 @@ enum Command {
     /// List the packages of an image (SBOM): OS and language packages, with
     /// the layer that brought each one.
     Sbom(sbom::SbomArgs),
+    /// Scan an image for vulnerable packages against the local database.
+    Scan(scan::ScanArgs),
     /// Update or inspect the local vulnerability database.
     Db(db::DbArgs),
 }
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
             Command::Discover(args) => discover::run(args, interactive).await,
             Command::Sbom(args) => sbom::run(args).await,
             Command::Db(args) => db::run(args).await,
+            Command::Scan(args) => scan::run(args).await,
         }
     });
     match result {

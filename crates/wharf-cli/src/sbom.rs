@@ -1,19 +1,14 @@
 //! `wharf sbom`: the package inventory of an image.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
-use wharf_image::{ScanOptions, Source};
-use wharf_inventory::{Inventory, LayerCache, SbomOptions};
-use wharf_registry::RegistryEndpoint;
-use wharf_types::Platform;
+use wharf_inventory::{Inventory, SbomOptions};
 
 use crate::exit;
-use crate::registry_args::RegistryArgs;
+use crate::image_args::ImageArgs;
 
 /// Output formats of `sbom`.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -38,25 +33,14 @@ pub(crate) enum Format {
 /// cache. Exit codes: 0 done, 2 error.
 #[derive(Args, Debug)]
 pub(crate) struct SbomArgs {
-    /// The image.
-    image: String,
+    #[command(flatten)]
+    image: ImageArgs,
     /// Output format.
     #[arg(long, short, value_enum, default_value = "table")]
     format: Format,
     /// Write the output to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Only this platform of a multi-platform image (`linux/arm64`, `linux/arm/v7`).
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
-    platform: Option<Platform>,
-    /// Layer cache directory (default: $WHARF_CACHE_DIR or ~/.cache/wharf).
-    #[arg(long, env = "WHARF_CACHE_DIR", value_name = "DIR")]
-    cache_dir: Option<PathBuf>,
-    /// Do not read or write the layer cache.
-    #[arg(long)]
-    no_cache: bool,
-    #[command(flatten)]
-    registry_args: RegistryArgs,
 }
 
 /// The JSON document: one inventory per platform image.
@@ -68,42 +52,7 @@ struct SbomDocument<'a> {
 }
 
 pub(crate) async fn run(args: SbomArgs) -> anyhow::Result<u8> {
-    let source: Source = args.image.parse()?;
-    let client = match &source {
-        Source::Registry(r) => {
-            let endpoint = RegistryEndpoint::for_host(r.registry(), args.registry_args.insecure)?;
-            args.registry_args.client_config(&endpoint).await?
-        }
-        _ => wharf_registry::ClientConfig::default(),
-    };
-    let cache_root = if args.no_cache {
-        None
-    } else {
-        args.cache_dir.clone().or_else(LayerCache::default_root)
-    };
-    let options = ScanOptions {
-        platform: args.platform.clone(),
-        client,
-        limits: wharf_layer::Limits::default(),
-        cache_root,
-        analyzers: Arc::new(wharf_analyzers::builtin()),
-        layer_concurrency: 2,
-    };
-    let inventories = wharf_image::scan(&source, &options)
-        .await
-        .with_context(|| format!("cannot scan {source}"))?;
-    for inv in &inventories {
-        let cached = inv.image.layers.iter().filter(|l| l.cached).count();
-        tracing::info!(
-            image = %inv.image.source,
-            platform = inv.image.platform.as_deref().unwrap_or(""),
-            packages = inv.packages.len(),
-            layers = inv.image.layers.len(),
-            cached_layers = cached,
-            diagnostics = inv.diagnostics.len(),
-            "inventory ready"
-        );
-    }
+    let (source, inventories) = args.image.inventories().await?;
     let rendered = match args.format {
         Format::Json => {
             let doc = SbomDocument {
