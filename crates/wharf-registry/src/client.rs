@@ -130,15 +130,17 @@ impl RegistryClient {
     /// A client that has checked the registry answers the V2 API. With no
     /// scheme written and either `insecure` or a loopback host, HTTPS is
     /// tried first and plain HTTP second, as Docker does for insecure
-    /// registries (127.0.0.0/8 is one by default).
+    /// registries (127.0.0.0/8 is one by default). A certificate the HTTPS
+    /// handshake rejected is an error, never a reason to try plain HTTP.
     pub async fn connect(endpoint: RegistryEndpoint, config: &ClientConfig) -> Result<Self> {
         let client = Self::new(endpoint.clone(), config)?;
         match client.ping().await {
             Ok(()) => Ok(client),
-            Err(RegistryError::Transport { .. })
-                if (config.insecure || endpoint.is_loopback())
-                    && !endpoint.scheme_explicit()
-                    && endpoint.scheme() == Scheme::Https =>
+            Err(RegistryError::Transport {
+                certificate: false, ..
+            }) if (config.insecure || endpoint.is_loopback())
+                && !endpoint.scheme_explicit()
+                && endpoint.scheme() == Scheme::Https =>
             {
                 tracing::warn!(registry = %endpoint.host(), "HTTPS failed; trying plain HTTP (--insecure or a loopback registry)");
                 let http_client = Self::new(endpoint.with_http(), config)?;
@@ -600,6 +602,7 @@ impl RegistryClient {
                 url: url.to_string(),
                 reason: crate::http::describe_reqwest_error(&e),
                 timeout: e.is_timeout(),
+                certificate: crate::http::certificate_rejected(&e),
             })?;
         if !resp.status().is_success() {
             return Err(RegistryError::Unauthorized {
@@ -748,6 +751,7 @@ impl Stream for BlobStream {
                     url: this.what.clone(),
                     reason: crate::http::describe_reqwest_error(&e),
                     timeout: e.is_timeout(),
+                    certificate: false,
                 })))
             }
             Poll::Ready(None) => {
