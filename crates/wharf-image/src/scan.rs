@@ -77,22 +77,21 @@ pub async fn scan(source: &Source, opts: &ScanOptions) -> Result<Vec<Inventory>,
     let mut inventories = Vec::new();
     for Resolved { mut meta, layers } in images {
         let todo: Vec<(usize, LayerRef)> = layers.into_iter().enumerate().collect();
-        let results: Vec<(usize, Result<(Arc<LayerReport>, bool), ImageError>)> =
-            stream::iter(todo)
-                .map(|(i, layer)| {
-                    let cache = cache.clone();
-                    let known = layer_digest(&layer).and_then(|d| seen.get(&d).cloned());
-                    let tmp = tmp.path().to_owned();
-                    async move {
-                        if let Some(r) = known {
-                            return (i, Ok((r, true)));
-                        }
-                        (i, layer_report(layer, cache.as_ref(), opts, tmp).await)
+        let results: Vec<(usize, LayerOutcome)> = stream::iter(todo)
+            .map(|(i, layer)| {
+                let cache = cache.clone();
+                let known = layer_digest(&layer).and_then(|d| seen.get(&d).cloned());
+                let tmp = tmp.path().to_owned();
+                async move {
+                    if let Some(r) = known {
+                        return (i, Ok((r, true)));
                     }
-                })
-                .buffer_unordered(opts.layer_concurrency.max(1))
-                .collect()
-                .await;
+                    (i, layer_report(layer, cache.as_ref(), opts, tmp).await)
+                }
+            })
+            .buffer_unordered(opts.layer_concurrency.max(1))
+            .collect()
+            .await;
         let mut reports: Vec<Option<Arc<LayerReport>>> = vec![None; results.len()];
         for (i, r) in results {
             let (report, cached) = r?;
@@ -144,13 +143,16 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ImageError::io("worker thread", e))?
 }
 
+/// A layer's report and whether it came from the cache.
+type LayerOutcome = Result<(Arc<LayerReport>, bool), ImageError>;
+
 /// The report of one layer: from the cache, or read once and cached.
 async fn layer_report(
     layer: LayerRef,
     cache: Option<&LayerCache>,
     opts: &ScanOptions,
     tmp: PathBuf,
-) -> Result<(Arc<LayerReport>, bool), ImageError> {
+) -> LayerOutcome {
     let digest = layer_digest(&layer);
     if let (Some(c), Some(d)) = (cache, &digest)
         && let Some(r) = c.get(d)

@@ -28,6 +28,10 @@ fn removed_by(path: &str, deleted: &str) -> bool {
 
 type Key = (Ecosystem, String, String, Option<String>);
 
+/// A path's records in the merged view, with the origin layer of each
+/// package key found there.
+type PathEntry = (Vec<FileRecord>, BTreeMap<Key, Option<Digest>>);
+
 fn key(p: &Package) -> Key {
     (
         p.ecosystem,
@@ -40,8 +44,7 @@ fn key(p: &Package) -> Key {
 /// Merge `layers` (base first; each with its digest when known).
 pub fn merge(layers: &[(Option<Digest>, &LayerReport)]) -> Merged {
     // path → (records, origin layer per package key)
-    let mut view: BTreeMap<String, (Vec<FileRecord>, BTreeMap<Key, Option<Digest>>)> =
-        BTreeMap::new();
+    let mut view: BTreeMap<String, PathEntry> = BTreeMap::new();
     let mut diagnostics = Vec::new();
     for (digest, report) in layers {
         for deleted in report.whiteouts.iter().chain(&report.opaque_dirs) {
