@@ -131,28 +131,29 @@ impl RegistryClient {
     ///
     /// With no scheme written, HTTPS is tried first. Plain HTTP is tried
     /// second, as Docker does for insecure registries, when the user passed
-    /// `insecure`, or when the host is loopback and the HTTPS failure shows
-    /// the server speaks plain HTTP. A certificate error on loopback is
-    /// reported, never papered over; if HTTP fails too, the HTTPS error is
-    /// the one returned (it is the more telling).
+    /// `insecure` or the host is loopback (127.0.0.0/8 is insecure by
+    /// default in Docker). A certificate the HTTPS handshake rejected is an
+    /// error, never a reason to try plain HTTP; and if HTTP fails too, the
+    /// HTTPS error is the one returned (it is the more telling).
     pub async fn connect(endpoint: RegistryEndpoint, config: &ClientConfig) -> Result<Self> {
         let client = Self::new(endpoint.clone(), config)?;
         let https_error = match client.ping().await {
             Ok(()) => return Ok(client),
             Err(e) => e,
         };
-        let fallback = match &https_error {
-            RegistryError::Transport { reason, .. } => {
-                !endpoint.scheme_explicit()
-                    && endpoint.scheme() == Scheme::Https
-                    && (config.insecure || (endpoint.is_loopback() && speaks_plain_http(reason)))
+        let fallback = matches!(
+            https_error,
+            RegistryError::Transport {
+                certificate: false,
+                ..
             }
-            _ => false,
-        };
+        ) && !endpoint.scheme_explicit()
+            && endpoint.scheme() == Scheme::Https
+            && (config.insecure || endpoint.is_loopback());
         if !fallback {
             return Err(https_error);
         }
-        tracing::warn!(registry = %endpoint.host(), "HTTPS failed; trying plain HTTP");
+        tracing::warn!(registry = %endpoint.host(), "HTTPS failed; trying plain HTTP (--insecure or a loopback registry)");
         let http_client = Self::new(endpoint.with_http(), config)?;
         match http_client.ping().await {
             Ok(()) => Ok(http_client),
@@ -612,6 +613,7 @@ impl RegistryClient {
                 url: url.to_string(),
                 reason: crate::http::describe_reqwest_error(&e),
                 timeout: e.is_timeout(),
+                certificate: crate::http::certificate_rejected(&e),
             })?;
         if !resp.status().is_success() {
             return Err(RegistryError::Unauthorized {
@@ -653,14 +655,6 @@ fn content_digest(h: &reqwest::header::HeaderMap, what: &str) -> Result<Option<D
                 })
         })
         .transpose()
-}
-
-/// Whether a TLS handshake failure means the server answered in plain HTTP
-/// (rustls sees an HTTP response where a TLS record should be).
-fn speaks_plain_http(reason: &str) -> bool {
-    reason.contains("InvalidContentType")
-        || reason.contains("corrupt message")
-        || reason.contains("wrong version number")
 }
 
 fn header_str(v: Option<&HeaderValue>) -> Option<String> {
@@ -768,6 +762,7 @@ impl Stream for BlobStream {
                     url: this.what.clone(),
                     reason: crate::http::describe_reqwest_error(&e),
                     timeout: e.is_timeout(),
+                    certificate: false,
                 })))
             }
             Poll::Ready(None) => {

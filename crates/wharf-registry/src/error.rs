@@ -48,6 +48,10 @@ pub enum RegistryError {
         reason: String,
         /// Whether it was a timeout.
         timeout: bool,
+        /// Whether the TLS handshake rejected the server's certificate
+        /// (untrusted, expired, wrong name): never a reason to fall back to
+        /// plain HTTP.
+        certificate: bool,
     },
     /// The registry does not speak the V2 API at this endpoint.
     #[error(

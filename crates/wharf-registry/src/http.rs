@@ -263,6 +263,7 @@ impl Transport {
                         url: url.to_string(),
                         reason: describe_reqwest_error(&e),
                         timeout: e.is_timeout(),
+                        certificate: certificate_rejected(&e),
                     });
                 }
             };
@@ -371,8 +372,45 @@ pub(crate) fn origin_of(u: &Url) -> String {
     }
 }
 
+/// Whether a transport error may go away on retry: connection failures,
+/// timeouts and broken bodies may; a failed TLS handshake (a plain-HTTP
+/// server answering, a certificate that does not verify) fails the same way
+/// every time, so it is returned at once, and the loopback / `--insecure`
+/// fallback to HTTP starts without seconds of backoff.
 fn is_retryable(e: &reqwest::Error) -> bool {
-    e.is_connect() || e.is_timeout() || e.is_request() || e.is_body()
+    (e.is_connect() || e.is_timeout() || e.is_request() || e.is_body()) && tls_error(e).is_none()
+}
+
+/// Whether `e` is a TLS handshake that rejected the server's certificate.
+pub(crate) fn certificate_rejected(e: &reqwest::Error) -> bool {
+    matches!(tls_error(e), Some(rustls::Error::InvalidCertificate(_)))
+}
+
+/// The rustls error behind a failed connection, if any. It reaches us inside
+/// `io::Error`s, whose `source` skips the error they wrap: look inside.
+fn tls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
+    use std::error::Error as _;
+    if !e.is_connect() {
+        return None;
+    }
+    let mut src = e.source();
+    while let Some(s) = src {
+        let mut current: &(dyn std::error::Error + 'static) = s;
+        loop {
+            if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+                return Some(tls);
+            }
+            match current
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+            {
+                Some(inner) => current = inner,
+                None => break,
+            }
+        }
+        src = s.source();
+    }
+    None
 }
 
 /// A one-line description of a reqwest error with its causes, without the
@@ -441,6 +479,7 @@ pub(crate) async fn read_limited(resp: reqwest::Response, limit: u64, what: &str
             url: url.to_string(),
             reason: format!("reading {what}: {}", describe_reqwest_error(&e)),
             timeout: e.is_timeout(),
+            certificate: false,
         })?;
         if buf.len() as u64 + chunk.len() as u64 > limit {
             return Err(RegistryError::TooLarge {

@@ -720,3 +720,53 @@ async fn pagination_link_to_another_host_is_refused() {
         .expect_err("foreign link");
     assert!(err.to_string().contains("another host"), "{err}");
 }
+
+/// Regression: HTTPS to a plain-HTTP server fails in the TLS handshake the
+/// same way every time. It used to be retried with backoff (four attempts,
+/// 1–3 s) before the loopback fallback to HTTP, on every `wharf sbom` of a
+/// loopback registry. A refused connection is still retried.
+#[tokio::test]
+async fn tls_handshake_failures_are_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let config = ClientConfig {
+        limits: Limits {
+            max_retries: 3,
+            ..fast_limits()
+        },
+        ..ClientConfig::default()
+    };
+    let host = server.uri().trim_start_matches("http://").to_owned();
+    let https = RegistryEndpoint::parse(&format!("https://{host}"), false).expect("endpoint");
+    let client = RegistryClient::new(https, &config).expect("client");
+    let err = client.ping().await.expect_err("TLS to a plain-HTTP server");
+    assert!(matches!(err, RegistryError::Transport { .. }), "{err}");
+    assert_eq!(
+        client.stats().retries,
+        0,
+        "the handshake was retried: {err}"
+    );
+    assert_eq!(client.stats().requests, 1);
+
+    // The scheme-less loopback endpoint falls back to HTTP straight away.
+    let endpoint = RegistryEndpoint::parse(&host, false).expect("endpoint");
+    let client = RegistryClient::connect(endpoint, &config)
+        .await
+        .expect("fallback to HTTP");
+    assert_eq!(client.endpoint().origin(), server.uri());
+
+    // Nothing listens on a port just released: connection refused is retried.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let closed =
+        RegistryEndpoint::parse(&format!("http://127.0.0.1:{port}"), false).expect("endpoint");
+    let client = RegistryClient::new(closed, &config).expect("client");
+    client.ping().await.expect_err("nothing listens");
+    assert_eq!(client.stats().retries, 3, "connection refused is retried");
+}

@@ -362,6 +362,38 @@ impl Layer {
         })
     }
 
+    /// Builds a layer from the contents of directory `dir` (its children at the
+    /// layer root), as `tar -C dir .` would, streaming: the tar is hashed and
+    /// compressed as it is written, so only the compressed layer is held in
+    /// memory (a Debian root filesystem is ~100 MB of tar, ~40 MB of gzip).
+    ///
+    /// Symbolic links are stored as links, never followed; owners, modes and
+    /// modification times are kept (so the digest depends on them); device
+    /// files and FIFOs are stored as such. Hard links are stored as separate
+    /// regular files.
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        let encoder = GzBuilder::new()
+            .mtime(0)
+            .write(Vec::new(), Compression::default());
+        let mut builder = tar::Builder::new(HashingWriter {
+            inner: encoder,
+            hasher: Sha256::new(),
+        });
+        builder.follow_symlinks(false);
+        builder
+            .append_dir_all("", dir)
+            .with_context(|| format!("archiving {}", dir.display()))?;
+        let HashingWriter { inner, hasher } = builder
+            .into_inner()
+            .with_context(|| format!("finishing the tar of {}", dir.display()))?;
+        let compressed = Bytes::from(inner.finish().context("finishing gzip stream")?);
+        Ok(Self {
+            digest: sha256_digest(&compressed),
+            diff_id: format!("sha256:{}", hex::encode(hasher.finalize())),
+            compressed,
+        })
+    }
+
     /// The layer as a blob of the given format's layer media type.
     pub fn blob(&self, format: ManifestFormat) -> Blob {
         Blob {
@@ -369,6 +401,25 @@ impl Layer {
             digest: self.digest.clone(),
             bytes: self.compressed.clone(),
         }
+    }
+}
+
+/// Hashes (SHA-256) everything written through it: the diff_id of a tar
+/// written straight into a compressor.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -950,6 +1001,52 @@ mod tests {
                     LAYER_MTIME
                 ),
             ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn layer_from_dir_keeps_symlinks_and_digests() -> Result<()> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir()?;
+        std::fs::create_dir_all(dir.path().join("usr/bin"))?;
+        std::fs::write(dir.path().join("usr/bin/tool"), b"#!/bin/sh\n")?;
+        std::fs::set_permissions(
+            dir.path().join("usr/bin/tool"),
+            std::fs::Permissions::from_mode(0o755),
+        )?;
+        std::os::unix::fs::symlink("/etc/shadow", dir.path().join("usr/bin/secret"))?;
+        std::os::unix::fs::symlink("usr/bin", dir.path().join("bin"))?;
+        let layer = Layer::from_dir(dir.path())?;
+        assert_eq!(layer.digest, sha256_digest(&layer.compressed));
+
+        let mut tar_bytes = Vec::new();
+        flate2::read::GzDecoder::new(&layer.compressed[..]).read_to_end(&mut tar_bytes)?;
+        assert_eq!(layer.diff_id, sha256_digest(&tar_bytes));
+        let mut seen = BTreeMap::new();
+        for entry in tar::Archive::new(&tar_bytes[..]).entries()? {
+            let entry = entry?;
+            let link = entry.link_name()?.map(|l| l.to_string_lossy().into_owned());
+            seen.insert(
+                entry.path()?.to_string_lossy().into_owned(),
+                // `tar` keeps the file-type bits of st_mode; compare permissions.
+                (
+                    entry.header().entry_type(),
+                    entry.header().mode()? & 0o7777,
+                    link,
+                ),
+            );
+        }
+        let symlink = |target: &str| (tar::EntryType::Symlink, 0o777, Some(target.to_owned()));
+        assert_eq!(seen.get("bin"), Some(&symlink("usr/bin")));
+        assert_eq!(seen.get("usr/bin/secret"), Some(&symlink("/etc/shadow")));
+        assert_eq!(
+            seen.get("usr/bin/tool"),
+            Some(&(tar::EntryType::Regular, 0o755, None))
+        );
+        assert_eq!(
+            seen.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["bin", "usr", "usr/bin", "usr/bin/secret", "usr/bin/tool"]
         );
         Ok(())
     }

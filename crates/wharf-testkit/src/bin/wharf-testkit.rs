@@ -5,6 +5,7 @@
 //! wharf-testkit registry [--tls] [--catalog-max N]
 //! wharf-testkit populate --registry URL --repos N --tags T
 //! wharf-testkit sample --registry URL
+//! wharf-testkit layout --out DIR [--tag TAG] ROOTFS...
 //! ```
 
 use std::io::Write as _;
@@ -45,6 +46,24 @@ enum Command {
     /// DELAY ms (a remote registry's round trip). Prints its URL, runs until
     /// SIGTERM or Ctrl-C.
     Proxy(ProxyArgs),
+    /// Build a single-platform image from root-filesystem directories (one
+    /// gzip layer per directory, base first; symlinks kept, not followed),
+    /// write it as an OCI image layout tagged TAG, and print its manifest
+    /// digest and compressed layer sizes.
+    Layout(LayoutArgs),
+}
+
+#[derive(Debug, Args)]
+struct LayoutArgs {
+    /// The OCI layout directory to write (created or extended).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Tag (`org.opencontainers.image.ref.name`) of the image in the layout.
+    #[arg(long, default_value = "latest")]
+    tag: String,
+    /// Root-filesystem directories, one layer each, base first.
+    #[arg(required = true, value_name = "ROOTFS")]
+    dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -138,6 +157,7 @@ async fn main() -> Result<()> {
             out.flush()?;
             shutdown_signal().await
         }
+        Command::Layout(args) => layout(args),
         Command::Sample(args) => {
             let pusher = Pusher::new(&args.registry, PushAuth::None, None)?;
             let pushed = wharf_testkit::push_sample_images(&pusher).await?;
@@ -195,6 +215,33 @@ async fn run_registry(args: RegistryArgs) -> Result<()> {
             }
         }
     }
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the digest and sizes on stdout are this command's output"
+)]
+fn layout(args: LayoutArgs) -> Result<()> {
+    let mut builder = ImageBuilder::new()
+        .created(CREATED)
+        .env("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    for dir in &args.dirs {
+        let started = Instant::now();
+        let layer = Layer::from_dir(dir)?;
+        writeln!(
+            std::io::stderr(),
+            "{}: {} compressed bytes in {:.1}s",
+            dir.display(),
+            layer.compressed.len(),
+            started.elapsed().as_secs_f64()
+        )?;
+        builder.layers.push(layer);
+    }
+    let image = builder.build()?;
+    wharf_testkit::write_oci_layout(&args.out, &image, &args.tag)?;
+    let sizes: Vec<String> = image.layers.iter().map(|l| l.size().to_string()).collect();
+    println!("{} {}", image.digest(), sizes.join(" "));
+    Ok(())
 }
 
 /// The layer shared by every populated image.
