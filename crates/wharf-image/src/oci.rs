@@ -21,10 +21,6 @@ const MAX_ARCHIVE_ENTRIES: usize = 100_000;
 
 /// Where one layer's bytes are.
 #[derive(Debug, Clone)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "a handful per scan, moved once; boxing buys nothing"
-)]
 pub(crate) enum LayerRef {
     /// A registry blob (verified by the client while streamed).
     Registry {

@@ -151,8 +151,6 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ImageError::io("worker thread", e))?
 }
 
-/// A layer's report and whether it came from the cache.
-
 /// The report of one layer: from the cache, or read once and cached.
 async fn layer_report(
     layer: LayerRef,
