@@ -579,6 +579,14 @@ mod tests {
     }
 
     #[test]
+    fn thread_safe() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Version>();
+        assert_send_sync::<Range>();
+        assert_send_sync::<VersionError>();
+    }
+
+    #[test]
     fn osv_events() {
         let ev = |v: &str| {
             in_osv_range(
