@@ -62,9 +62,12 @@ use wharf_types::Ecosystem;
 pub enum Scheme {
     /// Debian/Ubuntu packages: dpkg ordering (`epoch:upstream-revision`, `~`).
     Dpkg,
-    /// RPM packages: `rpmvercmp` on `epoch:version-release` (`~`, `^`).
+    /// RPM packages: `rpmvercmp` on `epoch:version-release` (`~`, `^`);
+    /// every non-empty string is a version, as for rpm.
     Rpm,
-    /// Alpine/Wolfi/Chainguard packages: apk-tools ordering.
+    /// Alpine/Wolfi/Chainguard packages: apk-tools (3.x) ordering. Like
+    /// apk, every non-empty string is accepted and invalid versions are
+    /// compared up to their first invalid token.
     Apk,
     /// SemVer 2.0 (npm and crates.io) with node-semver ranges.
     Semver,
@@ -104,8 +107,11 @@ impl Scheme {
 
     /// The scheme for an OSV `affected[].package.ecosystem` value
     /// (`Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.19`, `Red Hat`,
-    /// `PyPI`, `crates.io`…); the release suffix after `:` is ignored.
-    /// `None` for ecosystems wharf has no scheme for.
+    /// `Rocky Linux`, `AlmaLinux`, `SUSE`, `openSUSE`, `Wolfi`,
+    /// `Chainguard`, `PyPI`, `npm`, `Go`, `crates.io`, `Maven`, `RubyGems`,
+    /// `NuGet`, `Packagist`…); the release suffix after `:` is ignored.
+    /// `None` for ecosystems wharf has no scheme for (Hackage, CRAN, Pub,
+    /// `GIT` ranges…); callers may fall back to [`Scheme::Generic`].
     pub fn from_osv_ecosystem(ecosystem: &str) -> Option<Scheme> {
         let base = ecosystem.split(':').next().unwrap_or("").trim();
         Some(match base {
@@ -450,6 +456,11 @@ impl Range {
 }
 
 /// Whether `version` lies in `range` (both parsed under `scheme`).
+///
+/// A version the scheme cannot parse is an [`VersionError::InvalidVersion`]
+/// error rather than `false` (node-semver and packaging answer `false` for
+/// such versions; wharf reports them so a matcher can tell). For npm's
+/// `loose`/`includePrerelease` options see [`ext::npm_satisfies`].
 pub fn satisfies(scheme: Scheme, version: &str, range: &str) -> Result<bool, VersionError> {
     let v = Version::parse(scheme, version)?;
     Ok(Range::parse(scheme, range)?.contains(&v))
