@@ -164,8 +164,7 @@ pub fn normalize(input: &str) -> Result<String, &'static str> {
     Ok(v)
 }
 
-fn canonicalize(v: &str) -> Vec<u8> {
-    let b = v.as_bytes();
+fn canonicalize(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len() * 2);
     if b.is_empty() {
         return out;
@@ -229,27 +228,34 @@ pub fn version_compare(a: &str, b: &str) -> Ordering {
     php_version_compare(a.as_bytes(), b.as_bytes())
 }
 
-fn php_version_compare(a: &[u8], b: &[u8]) -> Ordering {
-    if a.is_empty() || b.is_empty() {
-        return (!a.is_empty()).cmp(&!b.is_empty());
-    }
-    let v1 = if a[0] == b'#' {
+/// What `php_version_compare` works on: the canonical form, unless the
+/// string starts with `#`.
+fn canonical(a: &[u8]) -> Vec<u8> {
+    // PHP hands C strings to the comparison: a NUL ends them.
+    let a = &a[..a.iter().position(|&c| c == 0).unwrap_or(a.len())];
+    if a.first() == Some(&b'#') {
         a.to_vec()
     } else {
-        canonicalize(std::str::from_utf8(a).unwrap_or(""))
-    };
-    let v2 = if b[0] == b'#' {
-        b.to_vec()
-    } else {
-        canonicalize(std::str::from_utf8(b).unwrap_or(""))
-    };
+        canonicalize(a)
+    }
+}
+
+fn php_version_compare(a: &[u8], b: &[u8]) -> Ordering {
+    compare_canonical(&canonical(a), &canonical(b))
+}
+
+/// PHP's comparison loop on two canonical forms.
+fn compare_canonical(v1: &[u8], v2: &[u8]) -> Ordering {
+    if v1.is_empty() || v2.is_empty() {
+        return (!v1.is_empty()).cmp(&!v2.is_empty());
+    }
     let (mut p1, mut p2) = (0usize, 0usize);
     let (mut n1, mut n2): (Option<usize>, Option<usize>) = (Some(0), Some(0));
     let mut compare = Ordering::Equal;
     let find = |v: &[u8], from: usize| v[from..].iter().position(|&c| c == b'.').map(|i| i + from);
     while p1 < v1.len() && p2 < v2.len() && n1.is_some() && n2.is_some() {
-        n1 = find(&v1, p1);
-        n2 = find(&v2, p2);
+        n1 = find(v1, p1);
+        n2 = find(v2, p2);
         let e1 = &v1[p1..n1.unwrap_or(v1.len())];
         let e2 = &v2[p2..n2.unwrap_or(v2.len())];
         let d1 = e1.first().is_some_and(u8::is_ascii_digit);
@@ -293,6 +299,8 @@ fn php_version_compare(a: &[u8], b: &[u8]) -> Ordering {
 #[derive(Debug, Clone)]
 pub struct ComposerVersion {
     norm: Box<str>,
+    /// `version_compare`'s canonical form of `norm`, computed once.
+    canon: Box<[u8]>,
 }
 
 impl ComposerVersion {
@@ -303,7 +311,11 @@ impl ComposerVersion {
             return Err("empty Composer version");
         }
         let norm = normalize(input).unwrap_or_else(|_| php_trim(input).to_string());
-        Ok(Self { norm: norm.into() })
+        let canon = canonical(norm.as_bytes()).into();
+        Ok(Self {
+            norm: norm.into(),
+            canon,
+        })
     }
 
     /// The normalised form (`1.2.0.0-beta1`).
@@ -318,7 +330,7 @@ impl ComposerVersion {
 
 impl Ord for ComposerVersion {
     fn cmp(&self, o: &Self) -> Ordering {
-        version_compare(&self.norm, &o.norm).then_with(|| {
+        compare_canonical(&self.canon, &o.canon).then_with(|| {
             // Keep distinct branches distinct (version_compare sees them as
             // equal when their names are not special forms).
             if self.is_branch() || o.is_branch() {
