@@ -44,13 +44,13 @@ fn res() -> &'static Res {
     RES.get_or_init(|| {
         let re = |s: &str| Regex::new(s).expect("static regex");
         let vr = format!(
-            r"v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:\.([0-9]+))?(?:{MODIFIER}|\.([xX*][.-]?dev))(?:\+[^\s]+)?"
+            r"v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:\.([0-9]+))?(?:{MODIFIER}|\.([xX*][.-]?dev))(?:\+[^\t\n\x0B\f\r ]+)?"
         );
         let vr_from = vr.clone();
         Res {
-            alias: re(r"^([^,\s]+) +as +([^,\s]+)$"),
+            alias: re(r"^([^,\t\n\x0B\f\r ]+) +as +([^,\t\n\x0B\f\r ]+)$"),
             flag: re(r"(?i)@(?:stable|RC|beta|alpha|dev)$"),
-            build: re(r"^([^,\s+]+)\+[^\s]+$"),
+            build: re(r"^([^,\t\n\x0B\f\r +]+)\+[^\t\n\x0B\f\r ]+$"),
             classical: re(&format!(
                 r"(?i)^v?([0-9]{{1,5}})(\.[0-9]+)?(\.[0-9]+)?(\.[0-9]+)?{MODIFIER}$"
             )),
@@ -59,14 +59,14 @@ fn res() -> &'static Res {
             )),
             dev_branch: re(r"(?i)^(.*?)[.-]?dev$"),
             branch: re(r"(?i)^v?([0-9]+)(\.(?:[0-9]+|[xX*]))?(\.(?:[0-9]+|[xX*]))?(\.(?:[0-9]+|[xX*]))?$"),
-            flag_constraint: re(r"(?i)^([^,\s]*?)@(stable|RC|beta|alpha|dev)$"),
-            hash_ref: re(r"(?i)^(dev-[^,\s@]+?|[^,\s@]+?\.x-dev)#.+$"),
+            flag_constraint: re(r"(?i)^([^,\t\n\x0B\f\r ]*?)@(stable|RC|beta|alpha|dev)$"),
+            hash_ref: re(r"(?i)^(dev-[^,\t\n\x0B\f\r @]+?|[^,\t\n\x0B\f\r @]+?\.x-dev)#.+$"),
             all: re(r"(?i)^(v)?[xX*](\.[xX*])*$"),
             tilde: re(&format!(r"(?i)^~>?{vr}$")),
             caret: re(&format!(r"(?i)^\^{vr}$")),
             xrange: re(r"^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:\.[xX*])+$"),
             hyphen: re(&format!(r"(?i)^({vr_from}) +- +({vr})$")),
-            basic: re(r"^(<>|!=|>=?|<=?|==?)?\s*(.*)$"),
+            basic: re(r"^(<>|!=|>=?|<=?|==?)?[\t\n\x0B\f\r ]*(.*)$"),
             dash_modifier: re(&format!(r"-{MODIFIER}$")),
         }
     })
@@ -164,8 +164,7 @@ pub fn normalize(input: &str) -> Result<String, &'static str> {
     Ok(v)
 }
 
-fn canonicalize(v: &str) -> Vec<u8> {
-    let b = v.as_bytes();
+fn canonicalize(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len() * 2);
     if b.is_empty() {
         return out;
@@ -229,27 +228,34 @@ pub fn version_compare(a: &str, b: &str) -> Ordering {
     php_version_compare(a.as_bytes(), b.as_bytes())
 }
 
-fn php_version_compare(a: &[u8], b: &[u8]) -> Ordering {
-    if a.is_empty() || b.is_empty() {
-        return (!a.is_empty()).cmp(&!b.is_empty());
-    }
-    let v1 = if a[0] == b'#' {
+/// What `php_version_compare` works on: the canonical form, unless the
+/// string starts with `#`.
+fn canonical(a: &[u8]) -> Vec<u8> {
+    // PHP hands C strings to the comparison: a NUL ends them.
+    let a = &a[..a.iter().position(|&c| c == 0).unwrap_or(a.len())];
+    if a.first() == Some(&b'#') {
         a.to_vec()
     } else {
-        canonicalize(std::str::from_utf8(a).unwrap_or(""))
-    };
-    let v2 = if b[0] == b'#' {
-        b.to_vec()
-    } else {
-        canonicalize(std::str::from_utf8(b).unwrap_or(""))
-    };
+        canonicalize(a)
+    }
+}
+
+fn php_version_compare(a: &[u8], b: &[u8]) -> Ordering {
+    compare_canonical(&canonical(a), &canonical(b))
+}
+
+/// PHP's comparison loop on two canonical forms.
+fn compare_canonical(v1: &[u8], v2: &[u8]) -> Ordering {
+    if v1.is_empty() || v2.is_empty() {
+        return (!v1.is_empty()).cmp(&!v2.is_empty());
+    }
     let (mut p1, mut p2) = (0usize, 0usize);
     let (mut n1, mut n2): (Option<usize>, Option<usize>) = (Some(0), Some(0));
     let mut compare = Ordering::Equal;
     let find = |v: &[u8], from: usize| v[from..].iter().position(|&c| c == b'.').map(|i| i + from);
     while p1 < v1.len() && p2 < v2.len() && n1.is_some() && n2.is_some() {
-        n1 = find(&v1, p1);
-        n2 = find(&v2, p2);
+        n1 = find(v1, p1);
+        n2 = find(v2, p2);
         let e1 = &v1[p1..n1.unwrap_or(v1.len())];
         let e2 = &v2[p2..n2.unwrap_or(v2.len())];
         let d1 = e1.first().is_some_and(u8::is_ascii_digit);
@@ -293,6 +299,8 @@ fn php_version_compare(a: &[u8], b: &[u8]) -> Ordering {
 #[derive(Debug, Clone)]
 pub struct ComposerVersion {
     norm: Box<str>,
+    /// `version_compare`'s canonical form of `norm`, computed once.
+    canon: Box<[u8]>,
 }
 
 impl ComposerVersion {
@@ -303,7 +311,11 @@ impl ComposerVersion {
             return Err("empty Composer version");
         }
         let norm = normalize(input).unwrap_or_else(|_| php_trim(input).to_string());
-        Ok(Self { norm: norm.into() })
+        let canon = canonical(norm.as_bytes()).into();
+        Ok(Self {
+            norm: norm.into(),
+            canon,
+        })
     }
 
     /// The normalised form (`1.2.0.0-beta1`).
@@ -318,7 +330,7 @@ impl ComposerVersion {
 
 impl Ord for ComposerVersion {
     fn cmp(&self, o: &Self) -> Ordering {
-        version_compare(&self.norm, &o.norm).then_with(|| {
+        compare_canonical(&self.canon, &o.canon).then_with(|| {
             // Keep distinct branches distinct (version_compare sees them as
             // equal when their names are not special forms).
             if self.is_branch() || o.is_branch() {
@@ -603,36 +615,53 @@ fn parse_stability(version: &str) -> &'static str {
     }
 }
 
-/// Splits an `or` alternative into its `and` parts: at commas and spaces,
-/// keeping an operator with its version and `a - b` hyphen ranges whole.
+/// Splits an `or` alternative into its `and` parts exactly where
+/// Composer's `preg_split('{(?<!^|as|[=>< ,]) *(?<!-)[, ](?!-) *(?!,|as|$)}')`
+/// does: at a comma or space that does not follow an operator, is not next
+/// to a hyphen (hyphen ranges) and is not followed by `as` (aliases).
 fn split_and(s: &str) -> Vec<String> {
-    let tokens: Vec<&str> = s.split([',', ' ']).filter(|t| !t.is_empty()).collect();
-    let mut out: Vec<String> = Vec::new();
+    let b = s.as_bytes();
+    let n = b.len();
+    let spaces = |from: usize| b[from..].iter().take_while(|&&c| c == b' ').count();
+    let mut out = Vec::new();
+    let mut piece_start = 0;
     let mut i = 0;
-    while i < tokens.len() {
-        let t = tokens[i];
-        if matches!(
-            t,
-            "<" | "<=" | ">" | ">=" | "=" | "==" | "!=" | "<>" | "^" | "~"
-        ) && i + 1 < tokens.len()
-        {
-            out.push(format!("{t}{}", tokens[i + 1]));
-            i += 2;
-            continue;
+    while i < n {
+        let behind_ok = i > 0 && !b[..i].ends_with(b"as") && !b"=>< ,".contains(&b[i - 1]);
+        let mut found = None;
+        if behind_ok {
+            let max_k = spaces(i);
+            'outer: for k in (0..=max_k).rev() {
+                let pos = i + k;
+                if pos >= n || (b[pos] != b',' && b[pos] != b' ') {
+                    continue;
+                }
+                if pos > 0 && b[pos - 1] == b'-' {
+                    continue;
+                }
+                if b.get(pos + 1) == Some(&b'-') {
+                    continue;
+                }
+                let max_m = spaces(pos + 1);
+                for m in (0..=max_m).rev() {
+                    let end = pos + 1 + m;
+                    if end < n && b[end] != b',' && !b[end..].starts_with(b"as") {
+                        found = Some(end);
+                        break 'outer;
+                    }
+                }
+            }
         }
-        if tokens.get(i + 1) == Some(&"-") && i + 2 < tokens.len() {
-            out.push(format!("{t} - {}", tokens[i + 2]));
-            i += 3;
-            continue;
+        match found {
+            Some(end) => {
+                out.push(s[piece_start..i].to_string());
+                piece_start = end;
+                i = end;
+            }
+            None => i += 1,
         }
-        if tokens.get(i + 1) == Some(&"as") && i + 2 < tokens.len() {
-            out.push(format!("{t} as {}", tokens[i + 2]));
-            i += 3;
-            continue;
-        }
-        out.push(t.to_string());
-        i += 1;
     }
+    out.push(s[piece_start..].to_string());
     out
 }
 
@@ -647,15 +676,14 @@ impl ComposerConstraint {
     pub fn parse(input: &str) -> Result<Self, &'static str> {
         let mut alts = Vec::new();
         let trimmed = php_trim(input);
-        let or_parts: Vec<&str> = trimmed
-            .split('|')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .collect();
-        if or_parts.is_empty() {
-            return Err("empty Composer constraint");
-        }
-        for alt in or_parts {
+        #[allow(clippy::expect_used)]
+        let or_split = {
+            static RE: OnceLock<Regex> = OnceLock::new();
+            RE.get_or_init(|| {
+                Regex::new(r"[\t\n\x0B\f\r ]*\|\|?[\t\n\x0B\f\r ]*").expect("static regex")
+            })
+        };
+        for alt in or_split.split(trimmed) {
             let mut conj = Vec::new();
             for part in split_and(alt) {
                 conj.extend(parse_constraint(&part)?);

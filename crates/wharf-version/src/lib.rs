@@ -4,8 +4,23 @@
 //! Each [`Scheme`] reproduces the ordering of the ecosystem's reference
 //! tool (dpkg, rpm, apk-tools, node-semver, the Go command, pypa/packaging,
 //! Maven, RubyGems, NuGet, Composer); the differential tests in
-//! `tests/differential.rs` check dpkg, rpm, packaging and node-semver
-//! against the real tools on hundreds of thousands of generated inputs.
+//! `tests/differential.rs` check dpkg, rpm, pypa/packaging, node-semver,
+//! Go's `x/mod/semver`, RubyGems and composer/semver against the real tools
+//! on 100,000 generated inputs each.
+//!
+//! | scheme | implementation | reference it is tested against |
+//! |---|---|---|
+//! | [`Scheme::Dpkg`] | hand-written ([`dpkg`]) | `dpkg --compare-versions`, `Dpkg::Version` |
+//! | [`Scheme::Rpm`] | hand-written ([`rpm`]) | librpm `labelCompare`, `rpm.ver` |
+//! | [`Scheme::Apk`] | hand-written ([`apk`]) | apk-tools 3 `version.data` vectors |
+//! | [`Scheme::Semver`] | hand-written ([`npm`]); Cargo requirements via the `semver` crate ([`cargo`]) | node-semver 7.8.6 |
+//! | [`Scheme::Go`] | hand-written ([`go`]) | `golang.org/x/mod/semver` |
+//! | [`Scheme::Pep440`] | hand-written ([`pep440`]) | pypa/packaging 26.4 |
+//! | [`Scheme::Maven`] | hand-written ([`maven`]) | Maven 4 `ComparableVersionTest` vectors |
+//! | [`Scheme::RubyGems`] | hand-written ([`rubygems`]) | RubyGems 3.3 (`Gem::Version`, `Gem::Requirement`) |
+//! | [`Scheme::NuGet`] | hand-written ([`nuget`]) | osv.dev NuGet vectors |
+//! | [`Scheme::Composer`] | hand-written ([`composer`]) | composer/semver 3.3, PHP `version_compare` |
+//! | [`Scheme::Generic`] | hand-written heuristic ([`generic`]) | — (last resort) |
 //!
 //! * [`compare`] orders two version strings.
 //! * [`Version`] is a parsed version: parse once, then compare many times
@@ -47,9 +62,12 @@ use wharf_types::Ecosystem;
 pub enum Scheme {
     /// Debian/Ubuntu packages: dpkg ordering (`epoch:upstream-revision`, `~`).
     Dpkg,
-    /// RPM packages: `rpmvercmp` on `epoch:version-release` (`~`, `^`).
+    /// RPM packages: `rpmvercmp` on `epoch:version-release` (`~`, `^`);
+    /// every non-empty string is a version, as for rpm.
     Rpm,
-    /// Alpine/Wolfi/Chainguard packages: apk-tools ordering.
+    /// Alpine/Wolfi/Chainguard packages: apk-tools (3.x) ordering. Like
+    /// apk, every non-empty string is accepted and invalid versions are
+    /// compared up to their first invalid token.
     Apk,
     /// SemVer 2.0 (npm and crates.io) with node-semver ranges.
     Semver,
@@ -89,8 +107,11 @@ impl Scheme {
 
     /// The scheme for an OSV `affected[].package.ecosystem` value
     /// (`Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.19`, `Red Hat`,
-    /// `PyPI`, `crates.io`…); the release suffix after `:` is ignored.
-    /// `None` for ecosystems wharf has no scheme for.
+    /// `Rocky Linux`, `AlmaLinux`, `SUSE`, `openSUSE`, `Wolfi`,
+    /// `Chainguard`, `PyPI`, `npm`, `Go`, `crates.io`, `Maven`, `RubyGems`,
+    /// `NuGet`, `Packagist`…); the release suffix after `:` is ignored.
+    /// `None` for ecosystems wharf has no scheme for (Hackage, CRAN, Pub,
+    /// `GIT` ranges…); callers may fall back to [`Scheme::Generic`].
     pub fn from_osv_ecosystem(ecosystem: &str) -> Option<Scheme> {
         let base = ecosystem.split(':').next().unwrap_or("").trim();
         Some(match base {
@@ -435,6 +456,11 @@ impl Range {
 }
 
 /// Whether `version` lies in `range` (both parsed under `scheme`).
+///
+/// A version the scheme cannot parse is an [`VersionError::InvalidVersion`]
+/// error rather than `false` (node-semver and packaging answer `false` for
+/// such versions; wharf reports them so a matcher can tell). For npm's
+/// `loose`/`includePrerelease` options see [`ext::npm_satisfies`].
 pub fn satisfies(scheme: Scheme, version: &str, range: &str) -> Result<bool, VersionError> {
     let v = Version::parse(scheme, version)?;
     Ok(Range::parse(scheme, range)?.contains(&v))
@@ -561,6 +587,14 @@ mod tests {
             Some(Scheme::Composer)
         );
         assert_eq!(Scheme::from_osv_ecosystem("Hackage"), None);
+    }
+
+    #[test]
+    fn thread_safe() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Version>();
+        assert_send_sync::<Range>();
+        assert_send_sync::<VersionError>();
     }
 
     #[test]

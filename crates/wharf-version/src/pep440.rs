@@ -394,9 +394,65 @@ struct Specifier {
     version: Option<Pep440Version>,
     wildcard: bool,
     has_local: bool,
+    /// Bounds derived from the version once, at parse time: `(lower, upper)`
+    /// as the operator needs them (see [`Specifier::bounds`]).
+    lower: Option<Pep440Version>,
+    upper: Option<Pep440Version>,
 }
 
 impl Specifier {
+    /// The interval bounds packaging derives for the operator:
+    /// `>V.devN` → `>= V.dev(N+1)`, `>V.postN` → `>= V.post(N+1).dev0`,
+    /// `<V` → `< V.dev0` (V final) or `< V`, `~=V` → `< next-prefix.dev0`,
+    /// `==V.*` → `[V.dev0, next.dev0)`.
+    fn bounds(
+        op: SpecOp,
+        v: &Pep440Version,
+        wildcard: bool,
+    ) -> (Option<Pep440Version>, Option<Pep440Version>) {
+        let zero = || Some(Dec::Small(0));
+        match op {
+            SpecOp::Gt => match (&v.dev, &v.post) {
+                (Some(d), _) => (
+                    Some(v.with(
+                        v.release_full.clone(),
+                        v.pre.clone(),
+                        v.post.clone(),
+                        Some(d.inc()),
+                    )),
+                    None,
+                ),
+                (None, Some(p)) => (
+                    Some(v.with(v.release_full.clone(), v.pre.clone(), Some(p.inc()), zero())),
+                    None,
+                ),
+                (None, None) => (None, None),
+            },
+            SpecOp::Lt => {
+                let bound = if v.is_prerelease() {
+                    v.clone()
+                } else {
+                    v.with(
+                        v.release_full.clone(),
+                        v.pre.clone(),
+                        v.post.clone(),
+                        zero(),
+                    )
+                };
+                (None, Some(bound))
+            }
+            SpecOp::Compatible => {
+                let prefix = &v.release_full[..v.release_full.len().saturating_sub(1)];
+                (None, Some(v.next_prefix_dev0(prefix)))
+            }
+            SpecOp::Eq | SpecOp::Ne if wildcard => (
+                Some(v.with(v.release_full.clone(), None, None, zero())),
+                Some(v.next_prefix_dev0(&v.release_full)),
+            ),
+            _ => (None, None),
+        }
+    }
+
     fn parse(spec: &str) -> Result<Self, &'static str> {
         let s = py_strip(spec);
         const INVALID: &str = "invalid PEP 440 specifier";
@@ -430,6 +486,8 @@ impl Specifier {
                 version: None,
                 wildcard: false,
                 has_local: false,
+                lower: None,
+                upper: None,
             });
         }
         let grammar = match op {
@@ -453,12 +511,15 @@ impl Specifier {
         let wildcard = parsed.wildcard;
         let version =
             Pep440Version::parse(text.strip_suffix(".*").unwrap_or(text)).map_err(|_| INVALID)?;
+        let (lower, upper) = Self::bounds(op, &version, wildcard);
         Ok(Self {
             op,
             text: text.into(),
             version: Some(version),
             wildcard,
             has_local: text.contains('+'),
+            lower,
+            upper,
         })
     }
 
@@ -469,59 +530,27 @@ impl Specifier {
         let (Some(x), Some(v)) = (x, self.version.as_ref()) else {
             return false;
         };
+        let below =
+            |b: &Option<Pep440Version>| b.as_ref().is_some_and(|b| x.cmp(b) == Ordering::Less);
         match self.op {
             SpecOp::Ge => x.cmp(v) != Ordering::Less,
             SpecOp::Le => x.cmp_public(v) != Ordering::Greater,
-            SpecOp::Gt => {
-                if let Some(d) = &v.dev {
-                    let b = v.with(
-                        v.release_full.clone(),
-                        v.pre.clone(),
-                        v.post.clone(),
-                        Some(d.inc()),
-                    );
-                    x.cmp(&b) != Ordering::Less
-                } else if let Some(p) = &v.post {
-                    let b = v.with(
-                        v.release_full.clone(),
-                        v.pre.clone(),
-                        Some(p.inc()),
-                        Some(Dec::Small(0)),
-                    );
-                    x.cmp(&b) != Ordering::Less
-                } else {
-                    match x
-                        .epoch
-                        .cmp(&v.epoch)
-                        .then_with(|| x.release.cmp(&v.release))
-                    {
-                        Ordering::Equal => x.pre_key() > v.pre_key(),
-                        o => o == Ordering::Greater,
-                    }
-                }
-            }
-            SpecOp::Lt => {
-                let bound = if v.is_prerelease() {
-                    v.clone()
-                } else {
-                    v.with(
-                        v.release_full.clone(),
-                        v.pre.clone(),
-                        v.post.clone(),
-                        Some(Dec::Small(0)),
-                    )
-                };
-                x.cmp(&bound) == Ordering::Less
-            }
-            SpecOp::Compatible => {
-                let prefix = &v.release_full[..v.release_full.len() - 1];
-                x.cmp(v) != Ordering::Less && x.cmp(&v.next_prefix_dev0(prefix)) == Ordering::Less
-            }
+            SpecOp::Gt => match &self.lower {
+                Some(_) => !below(&self.lower),
+                None => match x
+                    .epoch
+                    .cmp(&v.epoch)
+                    .then_with(|| x.release.cmp(&v.release))
+                {
+                    Ordering::Equal => x.pre_key() > v.pre_key(),
+                    o => o == Ordering::Greater,
+                },
+            },
+            SpecOp::Lt => below(&self.upper),
+            SpecOp::Compatible => x.cmp(v) != Ordering::Less && below(&self.upper),
             SpecOp::Eq | SpecOp::Ne => {
                 let eq = if self.wildcard {
-                    let lower = v.with(v.release_full.clone(), None, None, Some(Dec::Small(0)));
-                    x.cmp(&lower) != Ordering::Less
-                        && x.cmp(&v.next_prefix_dev0(&v.release_full)) == Ordering::Less
+                    !below(&self.lower) && below(&self.upper)
                 } else if self.has_local {
                     x.cmp(v) == Ordering::Equal
                 } else {

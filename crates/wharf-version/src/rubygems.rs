@@ -65,8 +65,9 @@ fn valid(s: &str) -> bool {
     i == b.len()
 }
 
+/// Trims what Ruby's `\s` matches (`[ \t\r\n\f\v]`).
 fn ruby_strip(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\0' || c == '\x0b')
+    s.trim_matches([' ', '\t', '\r', '\n', '\x0c', '\x0b'])
 }
 
 impl GemVersion {

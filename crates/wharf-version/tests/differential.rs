@@ -8,7 +8,11 @@
 //! * rpm: `rpm.labelCompare` and `rpm.ver` from python3-rpm (librpm);
 //! * PEP 440: pypa/packaging (`Version` ordering and validity,
 //!   `SpecifierSet.contains`);
-//! * npm: node-semver (`semver.compare`, `semver.satisfies`).
+//! * npm: node-semver (`semver.compare`, `semver.satisfies`);
+//! * Go: `golang.org/x/mod/semver` (`IsValid`, `Compare`), Debian's Go;
+//! * RubyGems: Debian's ruby (`Gem::Version#<=>`, `Gem::Requirement`);
+//! * Composer: Debian's php-composer-semver (`VersionParser::normalize`,
+//!   `version_compare`, `Semver::satisfies`).
 //!
 //! A missing reference tool fails the test with what to install; the
 //! Python and npm packages are installed by the test into cargo's
@@ -989,4 +993,570 @@ process.stdout.write(out.join("\n") + "\n");
         ranges.len()
     );
     finish("npm (node-semver)", &bad, ps.len().min(ranges.len()));
+}
+
+// ---------------------------------------------------------------- RubyGems
+
+fn gem_version(rng: &mut Rng) -> String {
+    if rng.u8(..25) == 0 {
+        let al = ["1", "0", ".", "-", "a", "B", " ", "..", "v", "x", "_"];
+        return (0..1 + rng.usize(..6)).map(|_| pick(rng, &al)).collect();
+    }
+    let mut v = npm_number(rng);
+    for _ in 0..rng.usize(..5) {
+        v.push('.');
+        v.push_str(&match rng.u8(..6) {
+            0 => pick(
+                rng,
+                &["a", "b", "pre", "rc", "RC", "alpha1", "beta2", "x86"],
+            )
+            .to_string(),
+            1 => format!("{}{}", rng.u8(..3), pick(rng, &["a", "rc", ""])),
+            _ => npm_number(rng),
+        });
+    }
+    if rng.u8(..6) == 0 {
+        v.push('-');
+        v.push_str(pick(rng, &["java", "x86-mingw32", "1", "pre.1", "a-b"]));
+    }
+    if rng.u8(..20) == 0 {
+        v = format!(" {v}\t");
+    }
+    v
+}
+
+fn gem_mutate(rng: &mut Rng, a: &str) -> String {
+    let mut s = a.to_string();
+    match rng.u8(..4) {
+        0 => s.push_str(pick(rng, &[".0", ".a", ".1", "-1", ".0.0"])),
+        1 => s = s.replacen(".0", "", 1),
+        2 => s = s.to_uppercase(),
+        _ => s = s.replacen('1', "01", 1),
+    }
+    s
+}
+
+#[test]
+fn rubygems_against_ruby() {
+    let mut rng = Rng::with_seed(0x6E3);
+    let pool: Vec<String> = (0..20_000).map(|_| gem_version(&mut rng)).collect();
+    let ps = pairs(&mut rng, &pool, gem_mutate);
+    let clean: Vec<String> = pool
+        .iter()
+        .filter(|v| Version::parse(Scheme::RubyGems, v).is_ok())
+        .cloned()
+        .collect();
+    let reqs: Vec<(String, String)> = (0..PAIRS)
+        .map(|_| {
+            let n = 1 + rng.usize(..2);
+            let req = (0..n)
+                .map(|_| {
+                    let op = pick(
+                        &mut rng,
+                        &["", "=", "!=", ">", "<", ">=", "<=", "~>", "~>", "~>"],
+                    );
+                    let ws = pick(&mut rng, &["", " "]);
+                    format!("{op}{ws}{}", clean[rng.usize(..clean.len())].trim())
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let base = req
+                .split(',')
+                .next()
+                .unwrap_or("1")
+                .trim_start_matches(|c: char| "~<>=! ".contains(c))
+                .to_string();
+            let v = if rng.bool() {
+                gem_mutate(&mut rng, &base)
+            } else {
+                clean[rng.usize(..clean.len())].clone()
+            };
+            (v, req)
+        })
+        .collect();
+    let mut input = String::new();
+    for (a, b) in &ps {
+        input.push_str(&format!(
+            "c\t{}\t{}\n",
+            a.escape_default(),
+            b.escape_default()
+        ));
+    }
+    for (v, r) in &reqs {
+        input.push_str(&format!(
+            "s\t{}\t{}\n",
+            v.escape_default(),
+            r.escape_default()
+        ));
+    }
+    let script = r#"
+def unesc(s) = s.gsub(/\\([tn'"\\])/) { {"t"=>"\t","n"=>"\n","'"=>"'",'"'=>'"',"\\"=>"\\"}[$1] }
+def ver(s)
+  Gem::Version.new(s)
+rescue ArgumentError
+  nil
+end
+out = []
+File.foreach(ARGV[0]) do |line|
+  kind, a, b = line.chomp.split("\t", 3).each_with_index.map { |x, i| i == 0 ? x : unesc(x) }
+  if kind == "c"
+    va, vb = ver(a), ver(b)
+    out << (va && vb ? (va <=> vb).to_s : "E#{va ? 0 : 1}#{vb ? 0 : 1}")
+  else
+    begin
+      r = Gem::Requirement.new(*(b.empty? ? [""] : b.split(",", -1)))
+    rescue Gem::Requirement::BadRequirementError, ArgumentError
+      out << "R"
+      next
+    end
+    v = ver(a)
+    out << (v.nil? ? "E" : (r.satisfied_by?(v) ? "T" : "F"))
+  end
+end
+print out.join("\n") + "\n"
+"#;
+    let mut cmd = Command::new("ruby");
+    cmd.args(["-e", script]);
+    let out = run_reference(
+        cmd,
+        "rubygems",
+        &input,
+        "install Debian's ruby (apt-get install ruby)",
+    );
+    assert_eq!(out.len(), ps.len() + reqs.len());
+    let mut bad = Vec::new();
+    for ((a, b), r) in ps.iter().zip(&out) {
+        let (pa, pb) = (
+            Version::parse(Scheme::RubyGems, a),
+            Version::parse(Scheme::RubyGems, b),
+        );
+        let ours = match (&pa, &pb) {
+            (Ok(x), Ok(y)) => match x.cmp(y) {
+                Ordering::Less => "-1".to_string(),
+                Ordering::Equal => "0".to_string(),
+                Ordering::Greater => "1".to_string(),
+            },
+            _ => format!("E{}{}", u8::from(pa.is_err()), u8::from(pb.is_err())),
+        };
+        if ours != *r {
+            bad.push(format!("{a:?} <=> {b:?}: wharf {ours}, RubyGems {r}"));
+        }
+    }
+    let mut sat = 0;
+    for ((v, req), r) in reqs.iter().zip(&out[ps.len()..]) {
+        let ours = match wharf_version::rubygems::GemRequirement::parse(req) {
+            Err(_) => "R".to_string(),
+            Ok(q) => match wharf_version::rubygems::GemVersion::parse(v) {
+                Err(_) => "E".to_string(),
+                Ok(x) => {
+                    if q.satisfied_by(&x) {
+                        "T".to_string()
+                    } else {
+                        "F".to_string()
+                    }
+                }
+            },
+        };
+        if ours == "T" {
+            sat += 1;
+        }
+        if ours != *r {
+            bad.push(format!(
+                "{v:?} satisfies {req:?}: wharf {ours}, RubyGems {r}"
+            ));
+        }
+    }
+    eprintln!(
+        "rubygems: {} pairs, {} requirements ({sat} satisfied)",
+        ps.len(),
+        reqs.len()
+    );
+    finish("rubygems (Gem::Version)", &bad, ps.len().min(reqs.len()));
+}
+
+// ---------------------------------------------------------------- Composer
+
+fn composer_version(rng: &mut Rng) -> String {
+    if rng.u8(..20) == 0 {
+        return pick(
+            rng,
+            &[
+                "dev-main",
+                "dev-feature/x",
+                "master",
+                "1.x-dev",
+                "2.1.x-dev",
+                "v1.0 as 1.1",
+                "1.0@beta",
+                "foo",
+                "1.0.0.0.0",
+                "",
+                "1.2.3.#",
+            ],
+        )
+        .into();
+    }
+    let mut v = String::new();
+    if rng.u8(..6) == 0 {
+        v.push('v');
+    }
+    if rng.u8(..25) == 0 {
+        v.push_str(pick(
+            rng,
+            &["20100102", "2010-01-02", "2010.01.02.5", "201001021530"],
+        ));
+    } else {
+        let parts = 1 + rng.usize(..4);
+        let ns: Vec<String> = (0..parts)
+            .map(|_| match rng.u8(..10) {
+                0 => format!("0{}", rng.u8(..10)),
+                1 => rng.u32(..).to_string(),
+                _ => rng.u8(..4).to_string(),
+            })
+            .collect();
+        v.push_str(&ns.join("."));
+    }
+    if rng.u8(..3) == 0 {
+        v.push_str(pick(rng, &["", "-", ".", "_"]));
+        v.push_str(pick(
+            rng,
+            &[
+                "alpha", "a", "beta", "b", "RC", "rc", "patch", "pl", "p", "stable", "BETA",
+            ],
+        ));
+        if rng.bool() {
+            v.push_str(&format!("{}{}", pick(rng, &["", ".", "-"]), rng.u8(..12)));
+        }
+    }
+    if rng.u8(..6) == 0 {
+        v.push_str(pick(rng, &["-dev", ".dev", "dev"]));
+    }
+    if rng.u8(..15) == 0 {
+        v.push_str("+build.1");
+    }
+    v
+}
+
+fn composer_constraint(rng: &mut Rng, pool: &[String]) -> String {
+    let alts = 1 + usize::from(rng.u8(..4) == 0);
+    (0..alts)
+        .map(|_| match rng.u8(..8) {
+            0 => format!(
+                "{} - {}",
+                pool[rng.usize(..pool.len())],
+                pool[rng.usize(..pool.len())]
+            ),
+            1 => pick(
+                rng,
+                &[
+                    "*",
+                    "1.*",
+                    "1.2.*",
+                    "v1.x",
+                    "2.X",
+                    "^1.2@dev",
+                    "~1.2@beta",
+                    ">=1.0@dev",
+                    "dev-main",
+                    "x",
+                ],
+            )
+            .into(),
+            _ => {
+                let n = 1 + rng.usize(..2);
+                (0..n)
+                    .map(|_| {
+                        let op = pick(
+                            rng,
+                            &[
+                                "", "=", "==", "!=", "<>", "<", "<=", ">", ">=", "^", "~", "^",
+                                "~", ">=",
+                            ],
+                        );
+                        let ws = pick(rng, &["", "", " "]);
+                        let mut v = pool[rng.usize(..pool.len())].clone();
+                        if rng.u8(..4) == 0 {
+                            v = v.split(['-', '+']).next().unwrap_or("1").to_string();
+                        }
+                        format!("{op}{ws}{v}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(pick(rng, &[" ", ", ", ","]))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(pick(rng, &[" || ", "||", " | "]))
+}
+
+#[test]
+fn composer_against_composer_semver() {
+    let mut rng = Rng::with_seed(0xC0);
+    let pool: Vec<String> = (0..20_000).map(|_| composer_version(&mut rng)).collect();
+    let ps = pairs(&mut rng, &pool, |rng, a| {
+        let mut s = a.to_string();
+        match rng.u8(..4) {
+            0 => s.push_str(pick(rng, &[".0", "-dev", "RC1", ".1", "-p1"])),
+            1 => s = s.replacen('.', "-", 1),
+            2 => s = s.to_uppercase(),
+            _ => s = format!("v{s}"),
+        }
+        s
+    });
+    let clean: Vec<String> = pool
+        .iter()
+        .filter(|v| wharf_version::composer::normalize(v).is_ok() && !v.contains(' '))
+        .cloned()
+        .collect();
+    let cons: Vec<(String, String)> = (0..PAIRS)
+        .map(|_| {
+            let c = composer_constraint(&mut rng, &clean);
+            let v = clean[rng.usize(..clean.len())].clone();
+            (v, c)
+        })
+        .collect();
+    let mut input = String::new();
+    for (a, b) in &ps {
+        input.push_str(&format!("c\t{a}\t{b}\n"));
+    }
+    for (v, c) in &cons {
+        input.push_str(&format!("s\t{v}\t{c}\n"));
+    }
+    let script = r#"
+require '/usr/share/php/Composer/Semver/autoload.php';
+use Composer\Semver\VersionParser;
+use Composer\Semver\Semver;
+$p = new VersionParser();
+$norm = function ($v) use ($p) { try { return [$p->normalize($v), true]; } catch (\Exception $e) { return [trim($v), false]; } };
+$out = [];
+foreach (file($argv[1], FILE_IGNORE_NEW_LINES) as $line) {
+    [$kind, $a, $b] = explode("\t", $line, 3);
+    if ($kind === "c") {
+        [$na, $oka] = $norm($a);
+        [$nb, $okb] = $norm($b);
+        $out[] = ($oka ? $na : "!") . "\t" . ($okb ? $nb : "!") . "\t" . version_compare($na, $nb);
+    } else {
+        try { $c = $p->parseConstraints($b); } catch (\Exception $e) { $out[] = "R"; continue; }
+        try { $out[] = Semver::satisfies($a, $b) ? "T" : "F"; } catch (\Exception $e) { $out[] = "E"; }
+    }
+}
+echo implode("\n", $out), "\n";
+"#;
+    let dir = tmp_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let script_path = dir.join("composer.php");
+    std::fs::write(&script_path, format!("<?php\n{script}")).unwrap();
+    let mut cmd = Command::new("php");
+    cmd.arg(&script_path);
+    let out = run_reference(
+        cmd,
+        "composer",
+        &input,
+        "install Debian's php-cli and php-composer-semver (apt-get install php-cli php-composer-semver)",
+    );
+    assert_eq!(out.len(), ps.len() + cons.len());
+    let mut bad = Vec::new();
+    for ((a, b), r) in ps.iter().zip(&out) {
+        let f: Vec<&str> = r.split('\t').collect();
+        let na = wharf_version::composer::normalize(a);
+        let nb = wharf_version::composer::normalize(b);
+        let show = |n: &Result<String, &str>| n.as_deref().unwrap_or("!").to_string();
+        if show(&na) != f[0] || show(&nb) != f[1] {
+            bad.push(format!(
+                "normalize {a:?} / {b:?}: wharf {:?} / {:?}, composer {:?} / {:?}",
+                show(&na),
+                show(&nb),
+                f[0],
+                f[1]
+            ));
+            continue;
+        }
+        let raw = |v: &str, n: Result<String, &str>| {
+            n.unwrap_or_else(|_| {
+                v.trim_matches([' ', '\t', '\n', '\r', '\0', '\x0b'])
+                    .to_string()
+            })
+        };
+        let ours = wharf_version::composer::version_compare(&raw(a, na), &raw(b, nb));
+        if ord_char(ours) != sign(f[2]) {
+            bad.push(format!(
+                "version_compare {a:?} {b:?}: wharf {}, php {}",
+                ord_char(ours),
+                f[2]
+            ));
+        }
+    }
+    let (mut sat, mut invalid) = (0, 0);
+    for ((v, c), r) in cons.iter().zip(&out[ps.len()..]) {
+        let ours = match wharf_version::composer::ComposerConstraint::parse(c) {
+            Err(_) => "R",
+            Ok(k) => {
+                if wharf_version::composer::normalize(v).is_err() {
+                    "E"
+                } else if k.matches(&wharf_version::composer::ComposerVersion::parse(v).unwrap()) {
+                    "T"
+                } else {
+                    "F"
+                }
+            }
+        };
+        if ours == "T" {
+            sat += 1;
+        }
+        if ours == "R" {
+            invalid += 1;
+        }
+        if ours != r {
+            bad.push(format!(
+                "satisfies({v:?}, {c:?}): wharf {ours}, composer {r}"
+            ));
+        }
+    }
+    eprintln!(
+        "composer: {} pairs, {} constraints ({sat} satisfied, {invalid} invalid)",
+        ps.len(),
+        cons.len()
+    );
+    finish("composer (composer/semver)", &bad, ps.len().min(cons.len()));
+}
+
+// ---------------------------------------------------------------- Go
+
+fn go_number(rng: &mut Rng) -> String {
+    match rng.u8(..40) {
+        0 => "01".into(),
+        1 => "9007199254740993".into(),
+        2 => format!("{}{}", rng.u64(..), rng.u64(..)),
+        3..=8 => rng.u16(..).to_string(),
+        _ => rng.u8(..4).to_string(),
+    }
+}
+
+fn go_version(rng: &mut Rng) -> String {
+    if rng.u8(..25) == 0 {
+        let al = ["v", "1", "0", ".", "-", "+", "a", "01", "incompatible", "x"];
+        return (0..1 + rng.usize(..6)).map(|_| pick(rng, &al)).collect();
+    }
+    let mut v = String::from(if rng.u8(..30) == 0 { "" } else { "v" });
+    v.push_str(&go_number(rng));
+    match rng.u8(..10) {
+        0 => return v,
+        1 => return format!("{v}.{}", go_number(rng)),
+        _ => v.push_str(&format!(".{}.{}", go_number(rng), go_number(rng))),
+    }
+    match rng.u8(..6) {
+        0 => v.push_str(&format!("-{}", npm_pre(rng))),
+        1 => v.push_str(&format!(
+            "-0.{}-{:012x}",
+            20190101000000u64 + rng.u64(..1_000_000),
+            rng.u64(..1 << 48)
+        )),
+        2 => v.push_str(&format!(
+            "-{}-{:012x}",
+            20190101000000u64 + rng.u64(..1_000_000),
+            rng.u64(..1 << 48)
+        )),
+        3 => v.push_str(&format!(
+            "-pre.0.{}-{:012x}",
+            20190101000000u64 + rng.u64(..100),
+            rng.u64(..1 << 48)
+        )),
+        _ => {}
+    }
+    if rng.u8(..6) == 0 {
+        v.push_str(pick(rng, &["+incompatible", "+meta.1", "+", "+a..b"]));
+    }
+    v
+}
+
+#[test]
+fn go_against_x_mod_semver() {
+    let dir = tmp_dir().join("go-semver");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("main.go"),
+        r#"package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/mod/semver"
+)
+
+func main() {
+	f, err := os.Open(os.Args[1])
+	if err != nil {
+		panic(err)
+	}
+	sc := bufio.NewScanner(f)
+	w := bufio.NewWriter(os.Stdout)
+	defer w.Flush()
+	for sc.Scan() {
+		p := strings.SplitN(sc.Text(), "\t", 2)
+		fmt.Fprintf(w, "%v\t%v\t%d\n", semver.IsValid(p[0]), semver.IsValid(p[1]), semver.Compare(p[0], p[1]))
+	}
+}
+"#,
+    )
+    .unwrap();
+    let mut rng = Rng::with_seed(0x60);
+    let pool: Vec<String> = (0..20_000).map(|_| go_version(&mut rng)).collect();
+    let ps = pairs(&mut rng, &pool, |rng, a| {
+        let mut s = a.to_string();
+        match rng.u8(..4) {
+            0 => s.push_str(pick(rng, &["-0", "-pre", ".1", "+incompatible"])),
+            1 => s = s.replacen('1', "2", 1),
+            2 => s = s.split('-').next().unwrap_or("v1").to_string(),
+            _ => s = s.split('+').next().unwrap_or("v1").to_string(),
+        }
+        s
+    });
+    let input: String = ps.iter().map(|(a, b)| format!("{a}\t{b}\n")).collect();
+    let mut cmd = Command::new("go");
+    cmd.current_dir(&dir)
+        .env("GO111MODULE", "off")
+        .env("GOPATH", "/usr/share/gocode")
+        .env("GOCACHE", dir.join("cache"))
+        .env("GOFLAGS", "")
+        .args(["run", "main.go"]);
+    let out = run_reference(
+        cmd,
+        "go",
+        &input,
+        "install Debian's golang-go and golang-golang-x-mod-dev (apt-get install golang-go golang-golang-x-mod-dev)",
+    );
+    assert_eq!(out.len(), ps.len());
+    let mut bad = Vec::new();
+    let mut invalid = 0;
+    for ((a, b), r) in ps.iter().zip(&out) {
+        let f: Vec<&str> = r.split('\t').collect();
+        // x/mod requires the `v` prefix; wharf also accepts versions
+        // without it (OSV writes Go versions so), so validity is compared
+        // on `v`-prefixed strings only.
+        let (pa, pb) = (
+            wharf_version::go::GoVersion::parse(a),
+            wharf_version::go::GoVersion::parse(b),
+        );
+        let va = pa.is_ok() && a.starts_with('v');
+        let vb = pb.is_ok() && b.starts_with('v');
+        if (va.to_string(), vb.to_string()) != (f[0].to_string(), f[1].to_string()) {
+            bad.push(format!(
+                "validity {a:?} {b:?}: wharf {va} {vb}, x/mod {} {}",
+                f[0], f[1]
+            ));
+            continue;
+        }
+        if !(va && vb) {
+            invalid += 1;
+            continue;
+        }
+        let ours = ord_char(pa.unwrap().cmp(&pb.unwrap()));
+        if ours != sign(f[2]) {
+            bad.push(format!("{a} vs {b}: wharf {ours}, x/mod {}", f[2]));
+        }
+    }
+    eprintln!("go: {} pairs ({invalid} with an invalid side)", ps.len());
+    finish("go (x/mod/semver)", &bad, ps.len());
 }
