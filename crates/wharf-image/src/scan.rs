@@ -87,7 +87,9 @@ pub async fn scan(source: &Source, opts: &ScanOptions) -> Result<Vec<Inventory>,
                 let tmp = tmp.path().to_owned();
                 async move {
                     if let Some(r) = known {
-                        return (i, Ok((r, true)));
+                        // Shared with an earlier platform image of this scan:
+                        // not read again, but not from the layer cache either.
+                        return (i, Ok((r, false)));
                     }
                     (i, layer_report(layer, cache.as_ref(), opts, tmp).await)
                 }
