@@ -358,10 +358,14 @@ impl Database {
         for p in &inv.packages {
             let stream = p.modularity_label.as_deref().and_then(module_stream);
             for (eco, name, version) in package_keys(p, inv.os.as_ref()) {
-                let Some(candidates) = self.index.get(&(eco.clone(), name.clone())) else {
+                let key = (eco, name);
+                let Some(candidates) = self.index.get(&key) else {
                     continue;
                 };
-                let mut parsed: HashMap<Scheme, Option<Version>> = HashMap::new();
+                let (eco, name) = key;
+                // One key is one ecosystem string, so one scheme: the
+                // installed version is parsed once, on first use.
+                let mut parsed: Option<Option<Version>> = None;
                 for c in candidates {
                     if c.broken || c.status == FixStatus::NotAffected {
                         continue;
@@ -371,12 +375,9 @@ impl Database {
                     if c.modularity.is_some() && c.modularity != stream {
                         continue;
                     }
-                    let v = parsed
-                        .entry(c.scheme)
-                        .or_insert_with(|| Version::parse(c.scheme, &version).ok())
-                        .clone();
-                    let affected = c.versions.contains(&version)
-                        || match (&c.requirements, &v) {
+                    let v = parsed.get_or_insert_with(|| Version::parse(c.scheme, &version).ok());
+                    let affected = (!c.versions.is_empty() && c.versions.contains(&version))
+                        || match (&c.requirements, &*v) {
                             (Some(reqs), v) => {
                                 let mut safe = Some(false);
                                 for r in reqs {

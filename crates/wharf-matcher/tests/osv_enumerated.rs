@@ -128,6 +128,7 @@ fn affected_in_ranges(entry: &Value, version: &str) -> bool {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // a one-line summary of what ran
 fn enumerated_versions_agree() {
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(FIXTURE).expect("read")).expect("json");

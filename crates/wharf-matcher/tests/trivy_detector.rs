@@ -513,6 +513,7 @@ fn run_case(file: &str, os: Option<(Ecosystem, &str)>, case: &Value) -> Result<(
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // a one-line summary of what ran
 fn trivy_detector_fixtures() {
     let mut seen_skips = HashSet::new();
     let mut failures = Vec::new();
