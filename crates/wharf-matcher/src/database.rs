@@ -47,12 +47,57 @@ struct Candidate {
     scheme: Scheme,
     ranges: Vec<ParsedRange>,
     versions: HashSet<String>,
-    requirements: Option<Vec<semver::VersionReq>>,
+    requirements: Option<Vec<Requirement>>,
+    /// RPM modularity stream (`nodejs:18`) the entry applies to, if any.
+    modularity: Option<String>,
     status: FixStatus,
     fixed: Vec<String>,
     distro_severity: Option<String>,
-    /// A range could not be parsed: the entry is skipped (and logged once at load).
+    /// Nothing in the entry can be evaluated (every range, or a
+    /// requirement, failed to parse): the entry is skipped.
     broken: bool,
+    /// Some range or requirement could not be parsed (logged once at load).
+    partly_unparsable: bool,
+}
+
+/// One "safe versions" requirement, parsed for its ecosystem: SemVer for
+/// crates.io (RustSec), the ecosystem's own constraint syntax otherwise
+/// (RubyGems `~>`, Composer, npm, Maven, NuGet ranges…).
+#[derive(Debug)]
+enum Requirement {
+    Semver(semver::VersionReq),
+    Scheme(wharf_version::Range),
+}
+
+impl Requirement {
+    fn parse(ecosystem: &str, scheme: Scheme, req: &str) -> Option<Self> {
+        if ecosystem == "crates.io" {
+            semver::VersionReq::parse(req).ok().map(Self::Semver)
+        } else {
+            wharf_version::Range::parse(scheme, req)
+                .ok()
+                .map(Self::Scheme)
+        }
+    }
+
+    /// Whether the installed version satisfies the requirement (`None`
+    /// when the installed version does not parse in the needed syntax).
+    fn matches(&self, raw: &str, parsed: Option<&Version>) -> Option<bool> {
+        match self {
+            Self::Semver(r) => semver::Version::parse(raw).ok().map(|v| r.matches(&v)),
+            Self::Scheme(r) => parsed.map(|v| r.contains(v)),
+        }
+    }
+}
+
+/// The `name:stream` part of an RPM modularity label
+/// (`nodejs:18:8090020231019152822:a75119d5` → `nodejs:18`).
+fn module_stream(label: &str) -> Option<String> {
+    let mut parts = label.split(':');
+    match (parts.next(), parts.next()) {
+        (Some(n), Some(s)) if !n.is_empty() && !s.is_empty() => Some(format!("{n}:{s}")),
+        _ => None,
+    }
 }
 
 /// A snapshot indexed for matching.
@@ -145,6 +190,7 @@ fn best_cvss(a: &Advisory) -> Option<(String, f32)> {
 
 fn candidate(meta: &Arc<Meta>, scheme: Scheme, af: &Affected) -> Candidate {
     let mut broken = false;
+    let mut unparsable_range = false;
     let mut ranges = Vec::new();
     let mut fixed = Vec::new();
     for r in &af.ranges {
@@ -158,17 +204,33 @@ fn candidate(meta: &Arc<Meta>, scheme: Scheme, af: &Affected) -> Candidate {
         }
         match parse_range(scheme, &r.events) {
             Some(p) => ranges.push(p),
-            None => broken = true,
+            None => unparsable_range = true,
         }
     }
+    // Ranges are alternatives: one unparsable range must not hide the
+    // others. Only an entry left with nothing to evaluate is skipped.
+    if unparsable_range && ranges.is_empty() && af.versions.is_empty() {
+        broken = true;
+    }
     let requirements = af.requirements.as_ref().map(|req| {
-        req.patched
+        let parsed: Vec<Requirement> = req
+            .patched
             .iter()
             .chain(&req.unaffected)
-            .filter_map(|s| semver::VersionReq::parse(s).ok())
-            .collect()
+            .filter_map(|s| Requirement::parse(&af.ecosystem, scheme, s))
+            .collect();
+        if parsed.len() != req.patched.len() + req.unaffected.len() {
+            broken = true;
+        }
+        // A patched requirement means a fix exists: report it as the fix.
+        if fixed.is_empty() {
+            fixed.extend(req.patched.iter().cloned());
+        }
+        parsed
     });
     fixed.sort();
+    // Counted as unparsable at load even when other ranges still match.
+    let broken_for_log = broken || unparsable_range;
     fixed.dedup();
     Candidate {
         meta: meta.clone(),
@@ -176,10 +238,12 @@ fn candidate(meta: &Arc<Meta>, scheme: Scheme, af: &Affected) -> Candidate {
         ranges,
         versions: af.versions.iter().cloned().collect(),
         requirements,
+        modularity: af.modularity.clone(),
         status: af.status,
         fixed,
         distro_severity: af.distro_severity.clone(),
         broken,
+        partly_unparsable: broken_for_log,
     }
 }
 
@@ -249,7 +313,7 @@ impl Database {
                     continue;
                 };
                 let c = candidate(&meta, scheme, af);
-                if c.broken {
+                if c.partly_unparsable {
                     db.unparsable += 1;
                 }
                 db.entries += 1;
@@ -265,7 +329,7 @@ impl Database {
         if db.unparsable > 0 {
             tracing::warn!(
                 entries = db.unparsable,
-                "affected entries with unparsable versions are not matched"
+                "affected entries with unparsable versions: those ranges are not matched"
             );
         }
         db
@@ -292,24 +356,42 @@ impl Database {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         for p in &inv.packages {
+            let stream = p.modularity_label.as_deref().and_then(module_stream);
             for (eco, name, version) in package_keys(p, inv.os.as_ref()) {
-                let Some(candidates) = self.index.get(&(eco.clone(), name.clone())) else {
+                let key = (eco, name);
+                let Some(candidates) = self.index.get(&key) else {
                     continue;
                 };
-                let mut parsed: HashMap<Scheme, Option<Version>> = HashMap::new();
+                let (eco, name) = key;
+                // One key is one ecosystem string, so one scheme: the
+                // installed version is parsed once, on first use.
+                let mut parsed: Option<Option<Version>> = None;
                 for c in candidates {
                     if c.broken || c.status == FixStatus::NotAffected {
                         continue;
                     }
-                    let v = parsed
-                        .entry(c.scheme)
-                        .or_insert_with(|| Version::parse(c.scheme, &version).ok())
-                        .clone();
-                    let affected = c.versions.contains(&version)
-                        || match (&c.requirements, &v) {
-                            (Some(reqs), _) => semver::Version::parse(&version)
-                                .map(|sv| !reqs.iter().any(|r| r.matches(&sv)))
-                                .unwrap_or(false),
+                    // A module stream's advisory applies only to packages
+                    // installed from that stream.
+                    if c.modularity.is_some() && c.modularity != stream {
+                        continue;
+                    }
+                    let v = parsed.get_or_insert_with(|| Version::parse(c.scheme, &version).ok());
+                    let affected = (!c.versions.is_empty() && c.versions.contains(&version))
+                        || match (&c.requirements, &*v) {
+                            (Some(reqs), v) => {
+                                let mut safe = Some(false);
+                                for r in reqs {
+                                    match r.matches(&version, v.as_ref()) {
+                                        Some(true) => safe = Some(true),
+                                        Some(false) => {}
+                                        None => safe = None,
+                                    }
+                                    if safe != Some(false) {
+                                        break;
+                                    }
+                                }
+                                safe == Some(false)
+                            }
                             (None, Some(v)) => c.ranges.iter().any(|r| r.contains(v)),
                             (None, None) => false,
                         };
@@ -364,5 +446,161 @@ impl Database {
             ))
         });
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wharf_inventory::{ImageMeta, Inventory};
+    use wharf_types::{Ecosystem, OsInfo, Package};
+    use wharf_vulndb::SemverRequirements;
+
+    fn inventory(os: Option<OsInfo>, packages: Vec<Package>) -> Inventory {
+        Inventory {
+            schema_version: wharf_inventory::INVENTORY_SCHEMA_VERSION,
+            image: ImageMeta::default(),
+            os,
+            packages,
+            diagnostics: Vec::new(),
+            analyzers: Vec::new(),
+        }
+    }
+
+    fn db(advisories: Vec<Advisory>) -> Database {
+        Database::from_snapshot(Snapshot {
+            snapshot_id: "test".into(),
+            advisories,
+            kev: Vec::new(),
+            epss: Vec::new(),
+        })
+    }
+
+    fn requirements_advisory(eco: &str, pkg: &str, patched: &[&str]) -> Advisory {
+        let mut a = Advisory::new("CVE-2000-0001", "test");
+        let mut af = Affected::new(eco, pkg);
+        af.requirements = Some(SemverRequirements {
+            patched: patched.iter().map(|s| (*s).to_owned()).collect(),
+            unaffected: Vec::new(),
+        });
+        a.affected.push(af);
+        a
+    }
+
+    /// Regression: an entry with only patched requirements (RustSec) has a
+    /// fix, so the match is `Fixed` and names the patched requirement.
+    #[test]
+    fn patched_requirements_are_fixes() {
+        let d = db(vec![requirements_advisory(
+            "crates.io",
+            "smallvec",
+            &[">= 1.6.1"],
+        )]);
+        let inv = inventory(
+            None,
+            vec![Package::new(
+                Ecosystem::Cargo,
+                "smallvec",
+                "1.6.0",
+                "Cargo.lock",
+            )],
+        );
+        let m = d.match_inventory(&inv);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].state, FixState::Fixed);
+        assert_eq!(m[0].fixed_versions, [">= 1.6.1"]);
+        let inv = inventory(
+            None,
+            vec![Package::new(
+                Ecosystem::Cargo,
+                "smallvec",
+                "1.6.1",
+                "Cargo.lock",
+            )],
+        );
+        assert!(d.match_inventory(&inv).is_empty());
+    }
+
+    /// Regression: requirements outside crates.io use the ecosystem's own
+    /// constraint syntax (RubyGems `~>` here), not SemVer.
+    #[test]
+    fn requirements_use_the_ecosystem_syntax() {
+        let d = db(vec![requirements_advisory(
+            "RubyGems",
+            "activesupport",
+            &[">= 4.2.2", "~> 4.1.11"],
+        )]);
+        let hit = |v: &str| {
+            let inv = inventory(
+                None,
+                vec![Package::new(
+                    Ecosystem::Gem,
+                    "activesupport",
+                    v,
+                    "Gemfile.lock",
+                )],
+            );
+            !d.match_inventory(&inv).is_empty()
+        };
+        assert!(hit("4.1.1"));
+        assert!(!hit("4.1.11"));
+        assert!(hit("4.2.1"));
+        assert!(!hit("4.2.2"));
+    }
+
+    /// Regression: one range with an unparsable boundary (GHSA's Go range
+    /// `>= 19.03.0`, a leading zero) no longer hides the entry's other ranges.
+    #[test]
+    fn one_bad_range_keeps_the_others() {
+        let mut a = Advisory::new("GHSA-v23v-6jw2-98fq", "test");
+        let mut af = Affected::new("Go", "github.com/docker/docker");
+        let range = |i: &str, f: &str| wharf_vulndb::Range {
+            kind: wharf_vulndb::RangeKind::Ecosystem,
+            repo: None,
+            events: vec![Event::Introduced(i.into()), Event::Fixed(f.into())],
+        };
+        af.ranges = vec![range("19.03.0", "23.0.15"), range("26.0.0", "26.1.5")];
+        a.affected.push(af);
+        let d = db(vec![a]);
+        let hit = |v: &str| {
+            let p = Package::new(Ecosystem::Golang, "github.com/docker/docker", v, "go.mod");
+            d.match_inventory(&inventory(None, vec![p])).len()
+        };
+        assert_eq!(hit("v26.1.0"), 1);
+        assert_eq!(hit("v26.1.5"), 0);
+    }
+
+    /// Regression: an advisory for a module stream matches only packages
+    /// installed from that stream.
+    #[test]
+    fn modular_advisories_need_the_stream() {
+        let mut a = Advisory::new("CVE-2000-0002", "test");
+        let mut af = Affected::new("AlmaLinux:8", "nginx");
+        af.modularity = Some("nginx:1.14".into());
+        af.ranges
+            .push(wharf_vulndb::Range::fixed_in("1:1.14.1-9.module_el8"));
+        a.affected.push(af);
+        let d = db(vec![a]);
+        let os = OsInfo {
+            family: "alma".into(),
+            version: "8.4".into(),
+            codename: None,
+            pretty_name: None,
+            distroless: false,
+        };
+        let mut p = Package::new(Ecosystem::Rpm, "nginx", "1.14.1-8.module_el8", "rpmdb");
+        p.epoch = Some(1);
+        assert!(
+            d.match_inventory(&inventory(Some(os.clone()), vec![p.clone()]))
+                .is_empty()
+        );
+        p.modularity_label = Some("nginx:1.14:8030020201113212323:522a0ee4".into());
+        assert_eq!(
+            d.match_inventory(&inventory(Some(os.clone()), vec![p.clone()]))
+                .len(),
+            1
+        );
+        p.modularity_label = Some("nginx:1.16:8040020210610090125:9f9e2e7e".into());
+        assert!(d.match_inventory(&inventory(Some(os), vec![p])).is_empty());
     }
 }
