@@ -2,7 +2,8 @@
 # One command to see wharf work on this machine: builds wharf, starts a real
 # Distribution registry on 127.0.0.1 (Debian's docker-registry), pushes a
 # small set of sample images (single- and multi-platform, Docker and OCI, an
-# attestation-carrying index, a Helm chart artifact) and discovers it.
+# attestation-carrying index, a Helm chart artifact), discovers it, and lists
+# the packages of one image.
 #
 # Usage: scripts/demo.sh [extra `wharf discover` flags, e.g. --format json]
 set -euo pipefail
@@ -21,3 +22,4 @@ for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.1; done
 url=$(head -1 "$work/url")
 target/debug/wharf-testkit sample --registry "$url" >&2
 target/debug/wharf discover "$url" "$@"
+target/debug/wharf sbom "${url#http://}/team/multi:1.0" --platform linux/arm64 --no-cache

@@ -6,6 +6,9 @@
 //! | repository | tags | what |
 //! |---|---|---|
 //! | `team/api` | `latest`, `v1` (same digest), `v2` | OCI images, linux/amd64, labels |
+//!
+//! Every image holds a Debian 12 `os-release` and one Python package
+//! (`requests 2.19.1`), so `wharf sbom` and `wharf scan` have something to find.
 //! | `team/multi` | `1.0` | OCI index: linux/amd64 + linux/arm64/v8, with attestation manifests |
 //! | `legacy/app` | `old` | Docker schema 2 image |
 //! | `legacy/app` | `list` | Docker manifest list: linux/amd64 + linux/arm/v7 |
@@ -45,7 +48,16 @@ fn image(
 ) -> Result<crate::BuiltImage> {
     let layer = LayerBuilder::new()
         .dir("etc")
-        .file("etc/os-release", "ID=wharf-sample\nVERSION_ID=1\n", 0o644)
+        .file(
+            "etc/os-release",
+            "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
+            0o644,
+        )
+        .file(
+            "usr/local/lib/python3.11/site-packages/requests-2.19.1.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: requests\nVersion: 2.19.1\nLicense: Apache 2.0\n",
+            0o644,
+        )
         .file("app/marker.txt", marker.as_bytes().to_vec(), 0o644)
         .build()?;
     ImageBuilder::new()
