@@ -107,7 +107,7 @@ pub(crate) async fn run(args: SbomArgs) -> anyhow::Result<u8> {
 }
 
 /// A random RFC 4122 version-4 UUID URN for a document serial number.
-fn random_urn_uuid() -> String {
+pub(crate) fn random_urn_uuid() -> String {
     let mut b: [u8; 16] = std::array::from_fn(|_| fastrand::u8(..));
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;

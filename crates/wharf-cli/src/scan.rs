@@ -7,7 +7,7 @@ use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
-use wharf_inventory::{ImageMeta, Inventory};
+use wharf_inventory::{ImageMeta, Inventory, SbomOptions};
 use wharf_matcher::{Database, FixState, Match};
 use wharf_types::OsInfo;
 
@@ -21,6 +21,11 @@ pub(crate) enum Format {
     Table,
     /// The versioned scan JSON (`docs/scan-json.md`).
     Json,
+    /// SARIF 2.1.0: one rule per vulnerability, one result per match.
+    Sarif,
+    /// The image's CycloneDX 1.6 SBOM with its vulnerabilities (one image:
+    /// choose a platform of an index with --platform).
+    Cyclonedx,
 }
 
 /// What `scan` looks for. Only `vuln` exists so far; secrets, malware and
@@ -60,7 +65,8 @@ pub(crate) struct ScanArgs {
     /// Vulnerability database directory (default: $WHARF_DB_DIR, else ~/.cache/wharf/db).
     #[arg(long, env = "WHARF_DB_DIR", value_name = "DIR")]
     db_dir: Option<PathBuf>,
-    /// Output format.
+    /// Output format: table, json (docs/scan-json.md), sarif (SARIF 2.1.0)
+    /// or cyclonedx (CycloneDX 1.6 SBOM with vulnerabilities).
     #[arg(long, short, value_enum, default_value = "table")]
     format: Format,
     /// Write the output to FILE instead of standard output.
@@ -158,6 +164,28 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
                     })
                     .collect(),
             };
+            format!("{}\n", serde_json::to_string_pretty(&doc)?)
+        }
+        Format::Sarif => {
+            let doc = wharf_matcher::report::to_sarif(&results, env!("CARGO_PKG_VERSION"));
+            format!("{}\n", serde_json::to_string_pretty(&doc)?)
+        }
+        Format::Cyclonedx => {
+            let (inv, matches) = match results.as_slice() {
+                [one] => one,
+                many => bail!(
+                    "{source} has {} platform images; choose one with --platform for CycloneDX output",
+                    many.len()
+                ),
+            };
+            let options = SbomOptions {
+                serial: crate::sbom::random_urn_uuid(),
+                timestamp: jiff::Timestamp::now()
+                    .strftime("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string(),
+                tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            };
+            let doc = wharf_matcher::report::to_cyclonedx_vex(inv, matches, &options);
             format!("{}\n", serde_json::to_string_pretty(&doc)?)
         }
         Format::Table => results

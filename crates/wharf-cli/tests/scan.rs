@@ -3,15 +3,19 @@
 
 mod common;
 
-use common::{args, text, wharf};
+use std::path::Path;
+
+use common::{args, text, validate_with_schema_dir, wharf};
 
 const PYPA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../wharf-matcher/tests/fixtures/pypa"
 );
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn scan_finds_known_vulnerabilities_and_filters() {
+/// A temporary root filesystem with old `requests`, `urllib3` and `Django`
+/// installs; returns the directory, the `dir:` image and the database
+/// directory (not created).
+fn rootfs() -> (tempfile::TempDir, String, String) {
     let work = tempfile::tempdir().expect("tmp");
     let root = work.path().join("rootfs");
     for (name, version) in [
@@ -31,6 +35,30 @@ async fn scan_finds_known_vulnerabilities_and_filters() {
     }
     let db = work.path().join("db").display().to_string();
     let image = format!("dir:{}", root.display());
+    (work, image, db)
+}
+
+/// Import the PyPA fixture records into `db`.
+async fn import_pypa(db: &str) {
+    let out = wharf(
+        args(&[
+            "db",
+            "update",
+            "--db-dir",
+            db,
+            "--source",
+            &format!("osv:{PYPA}"),
+        ]),
+        vec![],
+        None,
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scan_finds_known_vulnerabilities_and_filters() {
+    let (_work, image, db) = rootfs();
 
     // No database yet: a clear error before any work.
     let out = wharf(args(&["scan", &image, "--db-dir", &db]), vec![], None).await;
@@ -41,20 +69,7 @@ async fn scan_finds_known_vulnerabilities_and_filters() {
         text(&out.stderr)
     );
 
-    let out = wharf(
-        args(&[
-            "db",
-            "update",
-            "--db-dir",
-            &db,
-            "--source",
-            &format!("osv:{PYPA}"),
-        ]),
-        vec![],
-        None,
-    )
-    .await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    import_pypa(&db).await;
 
     let out = wharf(
         args(&["scan", &image, "--db-dir", &db, "--offline", "-f", "json"]),
@@ -126,5 +141,139 @@ async fn scan_finds_known_vulnerabilities_and_filters() {
         text(&out.stderr).contains("not available yet"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+/// SARIF 2.1.0 and CycloneDX 1.6 (SBOM + vulnerabilities) from `wharf
+/// scan`, valid against the official schemas vendored with the tests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scan_sarif_and_cyclonedx_are_valid() {
+    let (_work, image, db) = rootfs();
+    import_pypa(&db).await;
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+
+    // SARIF.
+    let out = wharf(
+        args(&["scan", &image, "--db-dir", &db, "-q", "-f", "sarif"]),
+        vec![],
+        None,
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    validate_with_schema_dir(
+        &out.stdout,
+        &manifest.join("tests/fixtures/schemas"),
+        "sarif-schema-2.1.0.json",
+    );
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "wharf");
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let rule = rules
+        .iter()
+        .find(|r| r["id"] == "CVE-2018-18074")
+        .expect("rule CVE-2018-18074");
+    let results = run["results"].as_array().expect("results");
+    let result = results
+        .iter()
+        .find(|r| r["ruleId"] == "CVE-2018-18074")
+        .expect("result CVE-2018-18074");
+    assert_eq!(result["level"], rule["defaultConfiguration"]["level"]);
+    assert!(
+        ["error", "warning", "note"].contains(&result["level"].as_str().unwrap_or_default()),
+        "{result}"
+    );
+    assert_eq!(
+        result["message"]["text"],
+        "requests 2.19.1 is affected by CVE-2018-18074; fixed in 2.20.0"
+    );
+    assert_eq!(result["properties"]["fixedVersions"][0], "2.20.0");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "usr/lib/python3/site-packages/requests-2.19.1.dist-info/METADATA"
+    );
+    assert_eq!(
+        rules[result["ruleIndex"].as_u64().expect("ruleIndex") as usize]["id"],
+        "CVE-2018-18074"
+    );
+    // Fingerprints are unique per result and stable across runs.
+    let prints: std::collections::BTreeSet<&str> = results
+        .iter()
+        .filter_map(|r| r["partialFingerprints"]["wharfVulnerability/v1"].as_str())
+        .collect();
+    assert_eq!(prints.len(), results.len());
+    let again = wharf(
+        args(&["scan", &image, "--db-dir", &db, "-q", "-f", "sarif"]),
+        vec![],
+        None,
+    )
+    .await;
+    assert_eq!(
+        text(&again.stdout),
+        text(&out.stdout),
+        "SARIF is deterministic"
+    );
+    insta::assert_json_snapshot!("scan_sarif", sarif, {
+        ".runs[].tool.driver.version" => "[version]",
+        ".runs[].tool.driver.semanticVersion" => "[version]",
+        ".runs[].results[].properties.snapshotId" => "[snapshot]",
+        ".runs[].results[].properties.image" => "[image]",
+        ".runs[].results[].properties.feed" => "[feed]",
+        ".runs[].results[].locations[].logicalLocations[].fullyQualifiedName" => "[image-package]",
+    });
+
+    // CycloneDX with vulnerabilities.
+    let out = wharf(
+        args(&["scan", &image, "--db-dir", &db, "-q", "-f", "cyclonedx"]),
+        vec![],
+        None,
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    validate_with_schema_dir(
+        &out.stdout,
+        &manifest.join("../wharf-inventory/tests/fixtures/schemas"),
+        "bom-1.6.SNAPSHOT.schema.json",
+    );
+    let bom: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(bom["specVersion"], "1.6");
+    let refs: std::collections::BTreeSet<&str> = bom["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter_map(|c| c["bom-ref"].as_str())
+        .collect();
+    let vulns = bom["vulnerabilities"].as_array().expect("vulnerabilities");
+    assert!(vulns.len() > 20, "{}", vulns.len());
+    for v in vulns {
+        let affects = v["affects"].as_array().expect("affects");
+        assert!(!affects.is_empty(), "{v}");
+        for a in affects {
+            let r = a["ref"].as_str().expect("ref");
+            assert!(refs.contains(r), "{r} is not a component");
+        }
+    }
+    let cve = vulns
+        .iter()
+        .find(|v| v["id"] == "CVE-2018-18074")
+        .expect("CVE-2018-18074");
+    assert_eq!(cve["affects"][0]["ref"], "pkg:pypi/requests@2.19.1");
+    assert_eq!(
+        cve["affects"][0]["versions"],
+        serde_json::json!([
+            { "version": "2.19.1", "status": "affected" },
+            { "version": "2.20.0", "status": "unaffected" },
+        ])
+    );
+    assert!(cve["ratings"][0]["severity"].is_string(), "{cve}");
+    assert!(cve.get("analysis").is_none(), "{cve}");
+    assert!(
+        cve["properties"]
+            .as_array()
+            .expect("properties")
+            .iter()
+            .any(|p| p["name"] == "wharf:vulnerability:fixed-versions" && p["value"] == "2.20.0"),
+        "{cve}"
     );
 }

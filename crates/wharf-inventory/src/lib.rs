@@ -18,4 +18,4 @@ mod sbom;
 pub use cache::{CacheError, LayerCache};
 pub use merge::{Merged, merge};
 pub use model::{INVENTORY_SCHEMA_VERSION, ImageMeta, Inventory, LayerMeta};
-pub use sbom::{SbomOptions, purl, to_cyclonedx, to_spdx};
+pub use sbom::{SbomOptions, cyclonedx_package_refs, purl, to_cyclonedx, to_spdx};

@@ -14,6 +14,7 @@
 
 mod database;
 mod keys;
+pub mod report;
 
 pub use database::{Database, LoadError};
 pub use keys::{normalize_name, package_keys};

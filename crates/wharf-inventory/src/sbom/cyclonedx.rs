@@ -35,12 +35,7 @@ const SCHEMA: &str = "http://cyclonedx.org/schema/bom-1.6.schema.json";
 pub fn to_cyclonedx(inv: &Inventory, options: &SbomOptions) -> Value {
     let os = inv.os.as_ref();
     let purls: Vec<String> = inv.packages.iter().map(|p| purl(p, os)).collect();
-    let first_locations: Vec<Option<&str>> = inv
-        .packages
-        .iter()
-        .map(|p| p.locations.first().map(String::as_str))
-        .collect();
-    let refs = package_refs(&purls, &first_locations);
+    let refs = refs_of(inv, &purls);
 
     let image_purl = image_purl(&inv.image);
     let image_ref = image_purl
@@ -82,6 +77,27 @@ pub fn to_cyclonedx(inv: &Inventory, options: &SbomOptions) -> Value {
             "dependsOn": depends_on,
         }],
     })
+}
+
+/// The `bom-ref` [`to_cyclonedx`] gives each package of `inv`, in the
+/// order of `inv.packages` (so a package's ref is at its index).
+///
+/// For documents that point at the BOM's components, such as a
+/// vulnerability report's `affects`.
+pub fn cyclonedx_package_refs(inv: &Inventory) -> Vec<String> {
+    let os = inv.os.as_ref();
+    let purls: Vec<String> = inv.packages.iter().map(|p| purl(p, os)).collect();
+    refs_of(inv, &purls)
+}
+
+/// Package `bom-ref`s from the packages' purls (see the module docs).
+fn refs_of(inv: &Inventory, purls: &[String]) -> Vec<String> {
+    let first_locations: Vec<Option<&str>> = inv
+        .packages
+        .iter()
+        .map(|p| p.locations.first().map(String::as_str))
+        .collect();
+    package_refs(purls, &first_locations)
 }
 
 /// A `{"name": …, "value": …}` property.

@@ -32,7 +32,7 @@ use wharf_types::{Digest, DigestAlgorithm, ImageReference};
 
 use crate::ImageMeta;
 
-pub use cyclonedx::to_cyclonedx;
+pub use cyclonedx::{cyclonedx_package_refs, to_cyclonedx};
 pub use purl::purl;
 pub use spdx::to_spdx;
 
