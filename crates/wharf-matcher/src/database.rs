@@ -1,6 +1,6 @@
 //! The in-memory, pre-parsed index the matcher runs against.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -9,7 +9,9 @@ use wharf_version::{Scheme, Version};
 use wharf_vulndb::store::{Snapshot, StoreError};
 use wharf_vulndb::{Advisory, Affected, Event, FixStatus, RangeKind, SeverityKind};
 
-use crate::keys::{normalize_name, package_keys};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::keys::{OsEcosystems, lookup_keys, normalize_name, normalize_name_cow};
 use crate::{FixState, Match};
 
 /// Why the database could not be loaded.
@@ -103,9 +105,11 @@ fn module_stream(label: &str) -> Option<String> {
 /// A snapshot indexed for matching.
 #[derive(Debug, Default)]
 pub struct Database {
-    index: HashMap<(String, String), Vec<Candidate>>,
-    kev: HashSet<String>,
-    epss: HashMap<String, (f32, f32)>,
+    /// Candidates by feed ecosystem, then normalised package name: looked
+    /// up with borrowed strings, no key allocated per package.
+    index: FxHashMap<String, FxHashMap<String, Vec<Candidate>>>,
+    kev: FxHashSet<String>,
+    epss: FxHashMap<String, (f32, f32)>,
     snapshot_id: String,
     entries: usize,
     unparsable: usize,
@@ -317,13 +321,15 @@ impl Database {
                     db.unparsable += 1;
                 }
                 db.entries += 1;
-                db.index
-                    .entry((
-                        af.ecosystem.clone(),
-                        normalize_name(&af.ecosystem, &af.package),
-                    ))
-                    .or_default()
-                    .push(c);
+                if !db.index.contains_key(af.ecosystem.as_str()) {
+                    db.index.insert(af.ecosystem.clone(), FxHashMap::default());
+                }
+                if let Some(by_name) = db.index.get_mut(af.ecosystem.as_str()) {
+                    by_name
+                        .entry(normalize_name(&af.ecosystem, &af.package))
+                        .or_default()
+                        .push(c);
+                }
             }
         }
         if db.unparsable > 0 {
@@ -354,15 +360,24 @@ impl Database {
     /// (vulnerability, package location); results are sorted.
     pub fn match_inventory(&self, inv: &Inventory) -> Vec<Match> {
         let mut out = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen: FxHashSet<(&str, &str, &[String])> = FxHashSet::default();
+        let os = OsEcosystems::new(inv.os.as_ref());
         for p in &inv.packages {
-            let stream = p.modularity_label.as_deref().and_then(module_stream);
-            for (eco, name, version) in package_keys(p, inv.os.as_ref()) {
-                let key = (eco, name);
-                let Some(candidates) = self.index.get(&key) else {
+            let Some(keys) = lookup_keys(p, &os) else {
+                continue;
+            };
+            let version: &str = &keys.version;
+            let mut stream = None;
+            for &eco in keys.ecosystems() {
+                let Some(by_name) = self.index.get(eco) else {
                     continue;
                 };
-                let (eco, name) = key;
+                let name = normalize_name_cow(eco, keys.name);
+                let Some(candidates) = by_name.get(&*name) else {
+                    continue;
+                };
+                let stream = stream
+                    .get_or_insert_with(|| p.modularity_label.as_deref().and_then(module_stream));
                 // One key is one ecosystem string, so one scheme: the
                 // installed version is parsed once, on first use.
                 let mut parsed: Option<Option<Version>> = None;
@@ -372,16 +387,16 @@ impl Database {
                     }
                     // A module stream's advisory applies only to packages
                     // installed from that stream.
-                    if c.modularity.is_some() && c.modularity != stream {
+                    if c.modularity.is_some() && c.modularity != *stream {
                         continue;
                     }
-                    let v = parsed.get_or_insert_with(|| Version::parse(c.scheme, &version).ok());
-                    let affected = (!c.versions.is_empty() && c.versions.contains(&version))
+                    let v = parsed.get_or_insert_with(|| Version::parse(c.scheme, version).ok());
+                    let affected = (!c.versions.is_empty() && c.versions.contains(version))
                         || match (&c.requirements, &*v) {
                             (Some(reqs), v) => {
                                 let mut safe = Some(false);
                                 for r in reqs {
-                                    match r.matches(&version, v.as_ref()) {
+                                    match r.matches(version, v.as_ref()) {
                                         Some(true) => safe = Some(true),
                                         Some(false) => {}
                                         None => safe = None,
@@ -396,7 +411,11 @@ impl Database {
                             (None, None) => false,
                         };
                     if !affected
-                        || !seen.insert((c.meta.id.clone(), p.name.clone(), p.locations.clone()))
+                        || !seen.insert((
+                            c.meta.id.as_str(),
+                            p.name.as_str(),
+                            p.locations.as_slice(),
+                        ))
                     {
                         continue;
                     }
@@ -420,7 +439,7 @@ impl Database {
                         ecosystem: p.ecosystem,
                         package: p.name.clone(),
                         matched_on: format!("{eco} {name}"),
-                        installed_version: version.clone(),
+                        installed_version: version.to_owned(),
                         fixed_versions: c.fixed.clone(),
                         state,
                         severity,

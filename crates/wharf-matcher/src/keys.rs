@@ -1,6 +1,8 @@
 //! How an installed package is looked up: the feed's ecosystem string and
 //! the normalised package name.
 
+use std::borrow::Cow;
+
 use wharf_types::{Ecosystem, OsInfo, Package};
 
 /// Normalise a package name the way the ecosystem compares names.
@@ -37,15 +39,92 @@ fn major_minor(version: &str) -> String {
     version.split('.').take(2).collect::<Vec<_>>().join(".")
 }
 
-/// The (ecosystem, normalised name, version to compare) keys under which a
-/// package's advisories are filed. OS packages need the OS: Debian and
-/// Ubuntu feeds are keyed by source package and compare the source
-/// version, Alpine by origin.
-pub fn package_keys(p: &Package, os: Option<&OsInfo>) -> Vec<(String, String, String)> {
-    let key = |eco: String, name: &str, version: &str| {
-        let n = normalize_name(&eco, name);
-        (eco, n, version.to_owned())
+/// [`normalize_name`], borrowing the name when it is already normalised
+/// (the common case for most ecosystems), so lookups do not allocate.
+pub(crate) fn normalize_name_cow<'a>(osv_ecosystem: &str, name: &'a str) -> Cow<'a, str> {
+    let base = osv_ecosystem.split(':').next().unwrap_or(osv_ecosystem);
+    let already = match base {
+        "PyPI" => {
+            let b = name.as_bytes();
+            name.is_ascii()
+                && !b
+                    .iter()
+                    .any(|c| c.is_ascii_uppercase() || *c == b'_' || *c == b'.')
+                && b.first() != Some(&b'-')
+                && b.last() != Some(&b'-')
+                && !name.contains("--")
+        }
+        "NuGet" => name.is_ascii() && !name.bytes().any(|c| c.is_ascii_uppercase()),
+        _ => true,
     };
+    if already {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(normalize_name(osv_ecosystem, name))
+    }
+}
+
+/// The OS-dependent feed ecosystem strings, computed once per inventory.
+#[derive(Debug, Default)]
+pub(crate) struct OsEcosystems {
+    deb: Vec<String>,
+    apk: Option<String>,
+    rpm: Option<String>,
+}
+
+impl OsEcosystems {
+    pub(crate) fn new(os: Option<&OsInfo>) -> Self {
+        let Some(o) = os else {
+            return Self::default();
+        };
+        let deb = match o.family.as_str() {
+            "debian" => vec![format!("Debian:{}", major(&o.version))],
+            "ubuntu" => vec![
+                format!("Ubuntu:{}", o.version),
+                format!("Ubuntu:{}:LTS", o.version),
+                format!("Ubuntu:Pro:{}:LTS", o.version),
+            ],
+            _ => Vec::new(),
+        };
+        let apk = match o.family.as_str() {
+            "alpine" => Some(format!("Alpine:v{}", major_minor(&o.version))),
+            "wolfi" => Some("Wolfi".to_owned()),
+            "chainguard" => Some("Chainguard".to_owned()),
+            _ => None,
+        };
+        let rpm = match o.family.as_str() {
+            "rocky" => Some(format!("Rocky Linux:{}", major(&o.version))),
+            "alma" => Some(format!("AlmaLinux:{}", major(&o.version))),
+            "mariner" | "azurelinux" => Some(format!("Azure Linux:{}", major_minor(&o.version))),
+            _ => None,
+        };
+        Self { deb, apk, rpm }
+    }
+}
+
+/// A package's lookup keys, borrowed from the package where possible: one
+/// or more feed ecosystems sharing one (not yet normalised) name and one
+/// version to compare.
+#[derive(Debug)]
+pub(crate) struct LookupKeys<'a> {
+    ecosystems: [&'a str; 3],
+    count: usize,
+    /// The package name as the feed files it, before normalisation.
+    pub(crate) name: &'a str,
+    /// The version to compare.
+    pub(crate) version: Cow<'a, str>,
+}
+
+impl<'a> LookupKeys<'a> {
+    /// The feed ecosystem strings, in lookup order.
+    pub(crate) fn ecosystems(&self) -> &[&'a str] {
+        &self.ecosystems[..self.count]
+    }
+}
+
+/// The lookup keys of `p` (see [`package_keys`]), without allocating for
+/// language packages.
+pub(crate) fn lookup_keys<'a>(p: &'a Package, os: &'a OsEcosystems) -> Option<LookupKeys<'a>> {
     let source_name = p
         .source
         .as_ref()
@@ -55,72 +134,68 @@ pub fn package_keys(p: &Package, os: Option<&OsInfo>) -> Vec<(String, String, St
         .as_ref()
         .and_then(|s| s.version.as_deref())
         .unwrap_or(p.version.as_str());
-    match p.ecosystem {
-        Ecosystem::Deb => match os {
-            Some(o) if o.family == "debian" => vec![key(
-                format!("Debian:{}", major(&o.version)),
-                source_name,
-                source_version,
-            )],
-            Some(o) if o.family == "ubuntu" => vec![
-                key(format!("Ubuntu:{}", o.version), source_name, source_version),
-                key(
-                    format!("Ubuntu:{}:LTS", o.version),
-                    source_name,
-                    source_version,
-                ),
-                key(
-                    format!("Ubuntu:Pro:{}:LTS", o.version),
-                    source_name,
-                    source_version,
-                ),
-            ],
-            _ => Vec::new(),
-        },
-        Ecosystem::Apk => match os {
-            Some(o) if o.family == "alpine" => vec![key(
-                format!("Alpine:v{}", major_minor(&o.version)),
-                source_name,
-                &p.version,
-            )],
-            Some(o) if o.family == "wolfi" => vec![key("Wolfi".into(), source_name, &p.version)],
-            Some(o) if o.family == "chainguard" => {
-                vec![key("Chainguard".into(), source_name, &p.version)]
+    let one = |eco: &'a str, name: &'a str, version: Cow<'a, str>| LookupKeys {
+        ecosystems: [eco, "", ""],
+        count: 1,
+        name,
+        version,
+    };
+    Some(match p.ecosystem {
+        Ecosystem::Deb => {
+            if os.deb.is_empty() {
+                return None;
             }
-            _ => Vec::new(),
-        },
-        Ecosystem::Rpm => {
-            let evr = p.full_version();
-            match os {
-                Some(o) if o.family == "rocky" => vec![key(
-                    format!("Rocky Linux:{}", major(&o.version)),
-                    &p.name,
-                    &evr,
-                )],
-                Some(o) if o.family == "alma" => vec![key(
-                    format!("AlmaLinux:{}", major(&o.version)),
-                    &p.name,
-                    &evr,
-                )],
-                Some(o) if o.family == "mariner" || o.family == "azurelinux" => {
-                    vec![key(
-                        format!("Azure Linux:{}", major_minor(&o.version)),
-                        &p.name,
-                        &evr,
-                    )]
-                }
-                _ => Vec::new(),
+            let mut ecosystems = [""; 3];
+            for (slot, e) in ecosystems.iter_mut().zip(&os.deb) {
+                *slot = e.as_str();
+            }
+            LookupKeys {
+                ecosystems,
+                count: os.deb.len().min(3),
+                name: source_name,
+                version: Cow::Borrowed(source_version),
             }
         }
-        Ecosystem::Pypi => vec![key("PyPI".into(), &p.name, &p.version)],
-        Ecosystem::Npm => vec![key("npm".into(), &p.name, &p.version)],
-        Ecosystem::Golang => vec![key("Go".into(), &p.name, &p.version)],
-        Ecosystem::Cargo => vec![key("crates.io".into(), &p.name, &p.version)],
-        Ecosystem::Maven => vec![key("Maven".into(), &p.name, &p.version)],
-        Ecosystem::Gem => vec![key("RubyGems".into(), &p.name, &p.version)],
-        Ecosystem::Composer => vec![key("Packagist".into(), &p.name, &p.version)],
-        Ecosystem::Nuget => vec![key("NuGet".into(), &p.name, &p.version)],
-    }
+        Ecosystem::Apk => one(
+            os.apk.as_deref()?,
+            source_name,
+            Cow::Borrowed(p.version.as_str()),
+        ),
+        Ecosystem::Rpm => one(
+            os.rpm.as_deref()?,
+            p.name.as_str(),
+            Cow::Owned(p.full_version()),
+        ),
+        Ecosystem::Pypi => one("PyPI", &p.name, Cow::Borrowed(&p.version)),
+        Ecosystem::Npm => one("npm", &p.name, Cow::Borrowed(&p.version)),
+        Ecosystem::Golang => one("Go", &p.name, Cow::Borrowed(&p.version)),
+        Ecosystem::Cargo => one("crates.io", &p.name, Cow::Borrowed(&p.version)),
+        Ecosystem::Maven => one("Maven", &p.name, Cow::Borrowed(&p.version)),
+        Ecosystem::Gem => one("RubyGems", &p.name, Cow::Borrowed(&p.version)),
+        Ecosystem::Composer => one("Packagist", &p.name, Cow::Borrowed(&p.version)),
+        Ecosystem::Nuget => one("NuGet", &p.name, Cow::Borrowed(&p.version)),
+    })
+}
+
+/// The (ecosystem, normalised name, version to compare) keys under which a
+/// package's advisories are filed. OS packages need the OS: Debian and
+/// Ubuntu feeds are keyed by source package and compare the source
+/// version, Alpine by origin.
+pub fn package_keys(p: &Package, os: Option<&OsInfo>) -> Vec<(String, String, String)> {
+    let os = OsEcosystems::new(os);
+    let Some(keys) = lookup_keys(p, &os) else {
+        return Vec::new();
+    };
+    keys.ecosystems()
+        .iter()
+        .map(|eco| {
+            (
+                (*eco).to_owned(),
+                normalize_name(eco, keys.name),
+                keys.version.clone().into_owned(),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -140,6 +215,27 @@ mod tests {
             "newtonsoft.json"
         );
         assert_eq!(normalize_name("npm", "@Scope/X"), "@Scope/X");
+        for (eco, n) in [
+            ("PyPI", "django"),
+            ("PyPI", "Django"),
+            ("PyPI", "-a--b-"),
+            ("PyPI", "zope.interface__x"),
+            ("PyPI", "a-b-c"),
+            ("PyPI", "Ünïcode_X"),
+            ("NuGet", "newtonsoft.json"),
+            ("NuGet", "Newtonsoft.Json"),
+            ("npm", "@Scope/X"),
+        ] {
+            assert_eq!(
+                normalize_name_cow(eco, n),
+                normalize_name(eco, n),
+                "{eco} {n}"
+            );
+        }
+        assert!(matches!(
+            normalize_name_cow("PyPI", "a-b"),
+            Cow::Borrowed(_)
+        ));
         let mut p = Package::new(
             Ecosystem::Deb,
             "libssl3",

@@ -22,7 +22,7 @@
 //!   is kept with `score: None` and a warning.
 //! * Status is [`FixStatus::Unknown`]: in OSV the ranges are authoritative.
 
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -99,10 +99,23 @@ pub fn import_path(path: &Path, source: &str) -> Result<ImportReport, Error> {
     if meta.is_dir() {
         return import_dir(path, source);
     }
-    let data = crate::read_file(path)?;
-    if has_ext(path, &["zip"]) || data.starts_with(b"PK\x03\x04") {
-        return import_zip(&data, path, source);
+    let io = |source| Error::Io {
+        path: path.into(),
+        source,
+    };
+    // A zip dump (osv.dev's all.zip is hundreds of MiB) is read entry by
+    // entry from the file, each entry within MAX_FILE_BYTES, not loaded
+    // whole: only single documents are capped at MAX_FILE_BYTES.
+    let mut magic = [0u8; 4];
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let is_zip =
+        has_ext(path, &["zip"]) || (file.read_exact(&mut magic).is_ok() && magic == *b"PK\x03\x04");
+    if is_zip {
+        file.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
+        return import_zip_reader(std::io::BufReader::new(file), path, source);
     }
+    drop(file);
+    let data = crate::read_file(path)?;
     Ok(parse_bytes(&data, &path.display().to_string(), source))
 }
 
@@ -165,7 +178,16 @@ pub(crate) fn walk(dir: &Path) -> Result<Vec<std::path::PathBuf>, Error> {
 /// whose central directory cannot be read (truncated download) is an
 /// [`Error::Zip`]; a damaged entry is skipped.
 pub fn import_zip(data: &[u8], path: &Path, source: &str) -> Result<ImportReport, Error> {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(data)).map_err(|e| Error::Zip {
+    import_zip_reader(std::io::Cursor::new(data), path, source)
+}
+
+/// [`import_zip`] over any seekable reader (a zip dump read from its file).
+fn import_zip_reader<R: Read + Seek>(
+    reader: R,
+    path: &Path,
+    source: &str,
+) -> Result<ImportReport, Error> {
+    let mut zip = zip::ZipArchive::new(reader).map_err(|e| Error::Zip {
         path: path.into(),
         source: e,
     })?;

@@ -460,6 +460,16 @@ pub async fn update(
 ) -> Result<UpdateReport, StoreError> {
     std::fs::create_dir_all(dir).map_err(|e| db_err(dir, e))?;
     let _lock = lock(dir)?;
+    let started = std::time::Instant::now();
+    let phase = |name: &str, since: &mut std::time::Instant| {
+        tracing::info!(
+            phase = name,
+            ms = since.elapsed().as_millis() as u64,
+            "update phase done"
+        );
+        *since = std::time::Instant::now();
+    };
+    let mut since = started;
     let db_path = dir.join(DB_FILE);
     let previous: BTreeMap<String, String> = if db_path.exists() {
         read_fingerprints(&db_path)?
@@ -474,6 +484,7 @@ pub async fn update(
     let (unchanged, changed): (Vec<Fetched>, Vec<Fetched>) = fetched
         .into_iter()
         .partition(|f| previous.get(&f.spec.name()) == Some(&f.fingerprint));
+    phase("fetch+fingerprint", &mut since);
     let unchanged: Vec<String> = unchanged.iter().map(|f| f.spec.name()).collect();
     if changed.is_empty() && db_path.exists() {
         let status = status(dir)?;
@@ -490,6 +501,7 @@ pub async fn update(
         .into_iter()
         .map(|f| parse(&f).map(|c| (f, c)))
         .collect::<Result<_, _>>()?;
+    phase("parse", &mut since);
     let now = jiff::Timestamp::now();
     let mut combined = Sha256::new();
     for (f, _) in &parsed {
@@ -508,6 +520,7 @@ pub async fn update(
     if db_path.exists() {
         std::fs::copy(&db_path, tmp.path()).map_err(|e| db_err(&db_path, e))?;
     }
+    phase("copy", &mut since);
     let mut report = UpdateReport {
         snapshot_id: snapshot_id.clone(),
         changed: true,
@@ -521,6 +534,8 @@ pub async fn update(
             .map_err(|e| db_err(tmp.path(), e))?;
         let tx = conn.transaction().map_err(|e| db_err(tmp.path(), e))?;
         let e = |e: rusqlite::Error| db_err(tmp.path(), e);
+        // Time spent serialising records to JSON, inside the insert phase.
+        let mut serialise = std::time::Duration::ZERO;
         for (f, content) in parsed {
             let name = f.spec.name();
             for table in ["advisories", "affected", "kev", "epss"] {
@@ -539,7 +554,9 @@ pub async fn update(
                         .prepare("INSERT INTO affected (source, advisory_id, ecosystem, package) VALUES (?1, ?2, ?3, ?4)")
                         .map_err(e)?;
                     for a in &r.imported {
+                        let t = std::time::Instant::now();
                         let json = serde_json::to_string(a).map_err(|x| db_err(tmp.path(), x))?;
+                        serialise += t.elapsed();
                         ins.execute(params![name, a.id, json]).map_err(e)?;
                         for af in &a.affected {
                             aff.execute(params![name, a.id, af.ecosystem, af.package])
@@ -613,7 +630,14 @@ pub async fn update(
             )
             .map_err(e)?;
         }
+        tracing::info!(
+            phase = "insert: JSON serialisation",
+            ms = serialise.as_millis() as u64,
+            "update phase part"
+        );
+        phase("insert", &mut since);
         tx.commit().map_err(e)?;
+        phase("commit", &mut since);
     }
     tmp.as_file()
         .sync_all()
@@ -623,6 +647,11 @@ pub async fn update(
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
+    phase("sync+rename", &mut since);
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        "update phase total"
+    );
     Ok(report)
 }
 

@@ -81,6 +81,19 @@ fn truncated_zip_is_an_error_naming_the_file() {
     assert!(err.to_string().contains("all.zip"), "{err}");
 }
 
+/// A zip dump is read from its file entry by entry, recognised by its
+/// magic bytes too (not only by a `.zip` name).
+#[test]
+fn zip_file_is_read_from_disk_whatever_its_name() {
+    let data = zip_of(&[("a.json", GOOD), ("notes.txt", b"x")]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("dump.bin");
+    std::fs::write(&path, &data).expect("write");
+    let r = osv::import_path(&path, "osv").expect("zip");
+    assert_eq!(r.imported.len(), 1);
+    assert_eq!(r.skipped.len(), 1);
+}
+
 #[test]
 fn osv_array_with_a_bad_element() {
     let doc = format!(
