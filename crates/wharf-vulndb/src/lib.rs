@@ -65,6 +65,11 @@ pub mod limits {
     pub const MAX_VERSIONS: usize = 100_000;
     /// Largest single file read from a directory or zip (bytes).
     pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+    /// Most entries read from one zip archive (osv.dev's largest dumps
+    /// hold a few hundred thousand).
+    pub const MAX_ZIP_ENTRIES: usize = 5_000_000;
+    /// Most bytes decompressed from one zip archive, all entries together.
+    pub const MAX_ZIP_BYTES: u64 = 32 * 1024 * 1024 * 1024;
 }
 
 /// A record that was not imported, or imported with a caveat.

@@ -192,8 +192,26 @@ fn import_zip_reader<R: Read + Seek>(
         source: e,
     })?;
     let mut report = ImportReport::default();
+    if zip.len() > limits::MAX_ZIP_ENTRIES {
+        return Err(Error::Format {
+            path: path.into(),
+            format: "OSV zip",
+            reason: format!(
+                "{} entries; at most {} are read",
+                zip.len(),
+                limits::MAX_ZIP_ENTRIES
+            ),
+        });
+    }
+    // Entries are read raw and inflated with one reused decompressor:
+    // opening each entry through the zip crate allocates a fresh inflate
+    // state per entry, which on a 300k-entry dump cost gigabytes of heap.
+    let mut inflater = flate2::Decompress::new(false);
+    let mut raw = Vec::new();
+    let mut buf = Vec::new();
+    let mut total: u64 = 0;
     for i in 0..zip.len() {
-        let mut entry = match zip.by_index(i) {
+        let mut entry = match zip.by_index_raw(i) {
             Ok(e) => e,
             Err(e) => {
                 report.skipped.push(Skipped::new(
@@ -223,28 +241,75 @@ fn import_zip_reader<R: Read + Seek>(
                 .push(Skipped::new(name, "not an OSV file (expects .json)"));
             continue;
         }
-        if entry.size() > limits::MAX_FILE_BYTES {
+        let (size, crc, method) = (entry.size(), entry.crc32(), entry.compression());
+        if size > limits::MAX_FILE_BYTES || entry.compressed_size() > limits::MAX_FILE_BYTES {
             report.skipped.push(Skipped::new(
                 name,
                 format!("entry larger than {} bytes", limits::MAX_FILE_BYTES),
             ));
             continue;
         }
-        let mut buf = Vec::new();
-        match (&mut entry)
-            .take(limits::MAX_FILE_BYTES + 1)
-            .read_to_end(&mut buf)
-        {
-            Ok(_) if buf.len() as u64 > limits::MAX_FILE_BYTES => {
-                report
-                    .skipped
-                    .push(Skipped::new(name, "entry larger than declared"));
-            }
-            Ok(_) => report.extend(parse_bytes(&buf, &name, source)),
-            Err(e) => report
-                .skipped
-                .push(Skipped::new(name, format!("damaged zip entry: {e}"))),
+        total += size;
+        if total > limits::MAX_ZIP_BYTES {
+            return Err(Error::Format {
+                path: path.into(),
+                format: "OSV zip",
+                reason: format!(
+                    "more than {} bytes decompressed; refusing the rest",
+                    limits::MAX_ZIP_BYTES
+                ),
+            });
         }
+        raw.clear();
+        if let Err(e) = (&mut entry)
+            .take(limits::MAX_FILE_BYTES + 1)
+            .read_to_end(&mut raw)
+        {
+            report
+                .skipped
+                .push(Skipped::new(name, format!("damaged zip entry: {e}")));
+            continue;
+        }
+        drop(entry);
+        buf.clear();
+        let content = match method {
+            zip::CompressionMethod::Stored => &raw,
+            zip::CompressionMethod::Deflated => {
+                buf.reserve(usize::try_from(size).unwrap_or(0));
+                inflater.reset(false);
+                match inflater.decompress_vec(&raw, &mut buf, flate2::FlushDecompress::Finish) {
+                    Ok(flate2::Status::StreamEnd) if buf.len() as u64 == size => &buf,
+                    Ok(_) => {
+                        report
+                            .skipped
+                            .push(Skipped::new(name, "damaged zip entry: size does not match"));
+                        continue;
+                    }
+                    Err(e) => {
+                        report
+                            .skipped
+                            .push(Skipped::new(name, format!("damaged zip entry: {e}")));
+                        continue;
+                    }
+                }
+            }
+            other => {
+                report.skipped.push(Skipped::new(
+                    name,
+                    format!("unsupported zip compression {other:?}"),
+                ));
+                continue;
+            }
+        };
+        let mut c = flate2::Crc::new();
+        c.update(content);
+        if c.sum() != crc {
+            report
+                .skipped
+                .push(Skipped::new(name, "damaged zip entry: CRC mismatch"));
+            continue;
+        }
+        report.extend(parse_bytes(content, &name, source));
     }
     Ok(report)
 }
@@ -680,5 +745,66 @@ mod tests {
         );
         assert_eq!(r.imported.len(), 0);
         assert_eq!(r.skipped[0].what, "OSV-2");
+    }
+}
+
+#[cfg(test)]
+mod zip_reading {
+    use std::io::Write as _;
+
+    use super::*;
+
+    fn record(id: &str) -> String {
+        format!(
+            r#"{{"id":"{id}","modified":"2024-01-01T00:00:00Z","affected":[{{"package":{{"ecosystem":"PyPI","name":"pkg-{id}"}},
+               "ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"1.0"}}]}}]}}]}}"#
+        )
+    }
+
+    /// Stored and deflated entries both import through the reused
+    /// decompressor; a corrupted entry is skipped (CRC or inflate error)
+    /// and the others still import.
+    #[test]
+    fn stored_deflated_and_corrupt_entries() {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, opts) in [
+            ("A-1.json", stored),
+            ("B-2.json", deflated),
+            ("C-3.json", deflated),
+        ] {
+            w.start_file(name, opts).expect("entry");
+            w.write_all(record(name.trim_end_matches(".json")).as_bytes())
+                .expect("write");
+        }
+        let bytes = w.finish().expect("zip").into_inner();
+        let report = import_zip(&bytes, Path::new("t.zip"), "test").expect("import");
+        let mut ids: Vec<&str> = report.imported.iter().map(|a| a.id.as_str()).collect();
+        ids.sort();
+        assert_eq!(ids, ["A-1", "B-2", "C-3"]);
+
+        // Flip a byte inside the stored entry's data (after its local header).
+        let mut bad = bytes.clone();
+        let needle: &[u8] = b"\"A-1\",\"";
+        let at = bytes
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .expect("stored data")
+            + 2;
+        bad[at] ^= 0x01;
+        let report = import_zip(&bad, Path::new("t.zip"), "test").expect("import");
+        let ids: Vec<&str> = report.imported.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids.len(), 2, "{ids:?}");
+        assert!(
+            report
+                .skipped
+                .iter()
+                .any(|s| s.what.ends_with("A-1.json") && s.reason.contains("CRC")),
+            "{:?}",
+            report.skipped
+        );
     }
 }
