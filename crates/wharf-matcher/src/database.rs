@@ -359,8 +359,11 @@ impl Database {
     /// Every vulnerability affecting the inventory's packages. One match per
     /// (vulnerability, package location); results are sorted.
     pub fn match_inventory(&self, inv: &Inventory) -> Vec<Match> {
-        let mut out = Vec::new();
-        let mut seen: FxHashSet<(&str, &str, &[String])> = FxHashSet::default();
+        let mut out: Vec<Match> = Vec::new();
+        // (vulnerability, package, locations) -> index in `out`: a vulnerability
+        // found through several advisories (feeds) is reported once, with
+        // every id, fix and flag they carry.
+        let mut seen: FxHashMap<(&str, &str, &[String]), usize> = FxHashMap::default();
         let os = OsEcosystems::new(inv.os.as_ref());
         for p in &inv.packages {
             let Some(keys) = lookup_keys(p, &os) else {
@@ -410,15 +413,31 @@ impl Database {
                             (None, Some(v)) => c.ranges.iter().any(|r| r.contains(v)),
                             (None, None) => false,
                         };
-                    if !affected
-                        || !seen.insert((
-                            c.meta.id.as_str(),
-                            p.name.as_str(),
-                            p.locations.as_slice(),
-                        ))
-                    {
+                    if !affected {
                         continue;
                     }
+                    let key = (c.meta.id.as_str(), p.name.as_str(), p.locations.as_slice());
+                    if let Some(&i) = seen.get(&key) {
+                        let m: &mut Match = &mut out[i];
+                        for a in std::iter::once(&c.meta.advisory).chain(&c.meta.aliases) {
+                            if *a != m.id && !m.aliases.contains(a) {
+                                m.aliases.push(a.clone());
+                            }
+                        }
+                        m.aliases.sort();
+                        for f in &c.fixed {
+                            if !m.fixed_versions.contains(f) {
+                                m.fixed_versions.push(f.clone());
+                            }
+                        }
+                        m.fixed_versions.sort();
+                        if m.state == FixState::Unfixed && !c.fixed.is_empty() {
+                            m.state = FixState::Fixed;
+                        }
+                        m.kev |= c.meta.aliases.iter().any(|i| self.kev.contains(i));
+                        continue;
+                    }
+                    seen.insert(key, out.len());
                     let state = match c.status {
                         FixStatus::WontFix => FixState::WontFix,
                         _ if c.fixed.is_empty() => FixState::Unfixed,
