@@ -15,11 +15,12 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 use wharf_layer::{EntryKind, LayerError, Limits, walk};
-use wharf_types::{Diagnostic, Package};
+use wharf_types::{Diagnostic, MalwareFinding, Package, SecretFinding};
 
 use crate::ParseError;
 
@@ -63,6 +64,17 @@ pub enum Output {
         /// SPDX identifiers or names.
         licenses: Vec<String>,
     },
+    /// Secrets found by a content scanner (redacted; placement filled in
+    /// when layers are merged).
+    Secrets {
+        /// The findings.
+        findings: Vec<SecretFinding>,
+    },
+    /// Malware found by a content scanner.
+    Malware {
+        /// The findings.
+        findings: Vec<MalwareFinding>,
+    },
 }
 
 /// A package analyzer.
@@ -90,6 +102,44 @@ pub trait Analyzer: Send + Sync {
     }
     /// Analyze one file. `Ok(None)` means nothing to report.
     fn analyze(&self, file: &File<'_>) -> Result<Option<Output>, ParseError>;
+}
+
+/// A scanner of file contents (secrets, malware): unlike an [`Analyzer`]
+/// it may want any file, chosen by path, mode and size before the content
+/// is read, and files it does not want are skipped silently.
+///
+/// It sees the same in-memory copy of the file as the package analyzers,
+/// so an image's bytes are read once whatever runs.
+pub trait ContentScanner: Send + Sync {
+    /// Stable name, e.g. `secret`.
+    fn name(&self) -> &'static str;
+    /// Output version: changes whenever its output for the same bytes may
+    /// change (code version, rule-set digest, fingerprint-key id). It goes
+    /// into the layer-cache key.
+    fn version(&self) -> String;
+    /// Whether to read this file (called before its content is read).
+    fn wants(&self, path: &str, mode: u32, size: u64) -> bool;
+    /// Scan one file. `Ok(None)` means nothing to report; an error becomes
+    /// a diagnostic.
+    fn scan(&self, file: &File<'_>) -> Result<Option<Output>, ParseError>;
+    /// Scan the image configuration's texts, redacting in place whatever
+    /// must not be shown (a secret in `Env` or in a build step). Findings
+    /// use [`wharf_types::Location::Env`], `Label` or `History`.
+    fn scan_config(&self, _config: &mut ConfigText) -> Option<Output> {
+        None
+    }
+}
+
+/// The texts of an image configuration that content scanners inspect.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigText {
+    /// `Env` entries (`KEY=value`).
+    pub env: Vec<String>,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// `created_by` of every history entry (empty layers included; empty
+    /// string when absent), in order.
+    pub history: Vec<String>,
 }
 
 /// What one file produced.
@@ -127,6 +177,20 @@ pub struct AnalyzerSet {
     /// Which analyzer each glob belongs to.
     owners: Vec<usize>,
     executables: Vec<usize>,
+    scanners: Vec<Arc<dyn ContentScanner>>,
+}
+
+/// Who wants one file: analyzer and scanner indexes.
+#[derive(Default)]
+struct Wanted {
+    analyzers: Vec<usize>,
+    scanners: Vec<usize>,
+}
+
+impl Wanted {
+    fn is_empty(&self) -> bool {
+        self.analyzers.is_empty() && self.scanners.is_empty()
+    }
 }
 
 impl AnalyzerSet {
@@ -148,7 +212,29 @@ impl AnalyzerSet {
             owners,
             executables,
             analyzers,
+            scanners: Vec::new(),
         })
+    }
+
+    /// Add content scanners (secrets, malware) to the same pass.
+    #[must_use]
+    pub fn with_scanners(mut self, scanners: Vec<Arc<dyn ContentScanner>>) -> Self {
+        self.scanners.extend(scanners);
+        self
+    }
+
+    /// Run every content scanner over the image configuration, redacting
+    /// `config` in place; returns their outputs.
+    pub fn scan_config(&self, config: &mut ConfigText) -> Vec<Output> {
+        self.scanners
+            .iter()
+            .filter_map(|s| s.scan_config(config))
+            .collect()
+    }
+
+    /// Whether any content scanner runs.
+    pub fn has_scanners(&self) -> bool {
+        !self.scanners.is_empty()
     }
 
     /// `name@version` of every analyzer, sorted: the cache key component.
@@ -157,20 +243,31 @@ impl AnalyzerSet {
             .analyzers
             .iter()
             .map(|a| format!("{}@{}", a.name(), a.version()))
+            .chain(
+                self.scanners
+                    .iter()
+                    .map(|s| format!("{}@{}", s.name(), s.version())),
+            )
             .collect();
         v.sort();
         v
     }
 
-    fn wanted_by(&self, path: &str, mode: u32, matches: &mut Vec<usize>) -> Vec<usize> {
+    fn wanted_by(&self, path: &str, mode: u32, size: u64, matches: &mut Vec<usize>) -> Wanted {
         self.globs.matches_into(path, matches);
-        let mut who: Vec<usize> = matches.iter().map(|&m| self.owners[m]).collect();
+        let mut analyzers: Vec<usize> = matches.iter().map(|&m| self.owners[m]).collect();
         if mode & 0o111 != 0 {
-            who.extend(&self.executables);
+            analyzers.extend(&self.executables);
         }
-        who.sort_unstable();
-        who.dedup();
-        who
+        analyzers.sort_unstable();
+        analyzers.dedup();
+        let scanners = (0..self.scanners.len())
+            .filter(|&i| self.scanners[i].wants(path, mode, size))
+            .collect();
+        Wanted {
+            analyzers,
+            scanners,
+        }
     }
 
     /// Analyze one layer stream in a single pass.
@@ -205,7 +302,7 @@ impl AnalyzerSet {
                     report.files.extend(copies);
                 }
                 EntryKind::File => {
-                    let who = self.wanted_by(entry.path, entry.mode, &mut scratch);
+                    let who = self.wanted_by(entry.path, entry.mode, entry.size, &mut scratch);
                     if who.is_empty() {
                         return Ok(());
                     }
@@ -278,7 +375,7 @@ impl AnalyzerSet {
                 }
                 use std::os::unix::fs::PermissionsExt as _;
                 let mode = meta.permissions().mode() & 0o7777;
-                let who = self.wanted_by(&rel, mode, &mut scratch);
+                let who = self.wanted_by(&rel, mode, meta.len(), &mut scratch);
                 if who.is_empty() {
                     continue;
                 }
@@ -314,7 +411,7 @@ impl AnalyzerSet {
     #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
-        who: &[usize],
+        who: &Wanted,
         path: &str,
         mode: u32,
         size: u64,
@@ -323,8 +420,16 @@ impl AnalyzerSet {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Result<Vec<FileRecord>, LayerError> {
         let read_err = |e: std::io::Error| LayerError::Visitor(format!("{path}: {e}"));
-        let analyzers: Vec<&dyn Analyzer> =
-            who.iter().map(|&i| self.analyzers[i].as_ref()).collect();
+        let analyzers: Vec<&dyn Analyzer> = who
+            .analyzers
+            .iter()
+            .map(|&i| self.analyzers[i].as_ref())
+            .collect();
+        let scanners: Vec<&dyn ContentScanner> = who
+            .scanners
+            .iter()
+            .map(|&i| self.scanners[i].as_ref())
+            .collect();
         let mut within: Vec<&dyn Analyzer> = Vec::new();
         for a in analyzers {
             if size > a.max_file_size() {
@@ -340,7 +445,7 @@ impl AnalyzerSet {
                 within.push(a);
             }
         }
-        if within.is_empty() {
+        if within.is_empty() && scanners.is_empty() {
             return Ok(Vec::new());
         }
         // One read of the content serves every analyzer of this file.
@@ -349,7 +454,7 @@ impl AnalyzerSet {
         if within.iter().any(|a| a.needs_disk()) {
             let mut f = tempfile::NamedTempFile::new_in(tmp).map_err(read_err)?;
             std::io::copy(reader, &mut f).map_err(read_err)?;
-            if within.iter().any(|a| !a.needs_disk()) {
+            if within.iter().any(|a| !a.needs_disk()) || !scanners.is_empty() {
                 bytes = std::fs::read(f.path()).map_err(read_err)?;
             }
             disk = Some(f);
@@ -366,17 +471,21 @@ impl AnalyzerSet {
             disk: disk.as_ref().map(tempfile::NamedTempFile::path),
         };
         let mut out = Vec::new();
-        for a in within {
-            match a.analyze(&file) {
+        let results = within
+            .iter()
+            .map(|a| (a.name(), a.analyze(&file)))
+            .chain(scanners.iter().map(|s| (s.name(), s.scan(&file))));
+        for (name, result) in results {
+            match result {
                 Ok(Some(output)) => out.push(FileRecord {
                     path: path.to_owned(),
-                    analyzer: a.name().to_owned(),
+                    analyzer: name.to_owned(),
                     output,
                 }),
                 Ok(None) => {}
                 Err(e) => diagnostics.push(Diagnostic {
                     path: path.to_owned(),
-                    analyzer: a.name().to_owned(),
+                    analyzer: name.to_owned(),
                     message: e.message,
                 }),
             }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use wharf_analyzers::ConfigText;
 use wharf_inventory::{ImageMeta, LayerMeta};
 use wharf_registry::RegistryClient;
 use wharf_registry::manifest::{
@@ -42,6 +43,22 @@ pub(crate) enum LayerRef {
 pub(crate) struct Resolved {
     pub(crate) meta: ImageMeta,
     pub(crate) layers: Vec<LayerRef>,
+    /// The configuration's texts, for the content scanners; never stored.
+    pub(crate) config: ConfigText,
+}
+
+/// The texts of `cfg` that content scanners inspect.
+pub(crate) fn config_text(cfg: &ImageConfig) -> ConfigText {
+    let c = cfg.config.as_ref();
+    ConfigText {
+        env: c.and_then(|c| c.env.clone()).unwrap_or_default(),
+        labels: cfg.labels(),
+        history: cfg
+            .history
+            .iter()
+            .map(|h| h.created_by.clone().unwrap_or_default())
+            .collect(),
+    }
 }
 
 /// Index entries worth scanning, filtered by `platform`.
@@ -154,7 +171,11 @@ pub(crate) async fn resolve_registry(
                 descriptor: Box::new(l.clone()),
             })
             .collect();
-        resolved.push(Resolved { meta, layers });
+        resolved.push(Resolved {
+            meta,
+            layers,
+            config: config_text(&cfg),
+        });
     }
     if resolved.is_empty() {
         return Err(ImageError::NotFound(format!(
@@ -284,7 +305,11 @@ pub(crate) fn resolve_layout(
                 digest: l.digest.clone(),
             })
             .collect();
-        resolved.push(Resolved { meta, layers });
+        resolved.push(Resolved {
+            meta,
+            layers,
+            config: config_text(&cfg),
+        });
     }
     if resolved.is_empty() {
         return Err(ImageError::NotFound(format!(
@@ -419,5 +444,9 @@ pub(crate) fn resolve_archive(file: &Path, source: &str) -> Result<Vec<Resolved>
         .and_then(|t| t.into_iter().next())
         .unwrap_or_else(|| source.to_owned());
     let meta = meta_for(&name, None, Some(config_digest), &pseudo, &cfg, &digests);
-    Ok(vec![Resolved { meta, layers }])
+    Ok(vec![Resolved {
+        meta,
+        layers,
+        config: config_text(&cfg),
+    }])
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use futures::{StreamExt as _, stream};
-use wharf_analyzers::{AnalyzerSet, LayerReport};
+use wharf_analyzers::{AnalyzerSet, ConfigText, LayerReport, Output};
 use wharf_inventory::{INVENTORY_SCHEMA_VERSION, ImageMeta, Inventory, LayerCache, merge};
 use wharf_layer::{LayerError, Limits};
 use wharf_registry::{ClientConfig, RegistryClient, RegistryEndpoint};
@@ -64,7 +64,8 @@ pub async fn scan(source: &Source, opts: &ScanOptions) -> Result<Vec<Inventory>,
                 source: name,
                 ..ImageMeta::default()
             };
-            return Ok(vec![assemble(meta, &[(None, &report)], opts)]);
+            let config = ConfigText::default();
+            return Ok(vec![assemble(meta, config, &[(None, &report)], opts)]);
         }
     };
     let cache = opts
@@ -78,7 +79,12 @@ pub async fn scan(source: &Source, opts: &ScanOptions) -> Result<Vec<Inventory>,
     // A layer shared by several platform images of one scan is read once.
     let mut seen: HashMap<Digest, Arc<LayerReport>> = HashMap::new();
     let mut inventories = Vec::new();
-    for Resolved { mut meta, layers } in images {
+    for Resolved {
+        mut meta,
+        layers,
+        config,
+    } in images
+    {
         let todo: Vec<(usize, LayerRef)> = layers.into_iter().enumerate().collect();
         let results: Vec<(usize, LayerResult)> = stream::iter(todo)
             .map(|(i, layer)| {
@@ -112,17 +118,28 @@ pub async fn scan(source: &Source, opts: &ScanOptions) -> Result<Vec<Inventory>,
             .zip(&reports)
             .filter_map(|(l, r)| r.as_deref().map(|r| (l.digest.clone(), r)))
             .collect();
-        inventories.push(assemble(meta.clone(), &ordered, opts));
+        inventories.push(assemble(meta.clone(), config, &ordered, opts));
     }
     Ok(inventories)
 }
 
 fn assemble(
-    meta: ImageMeta,
+    mut meta: ImageMeta,
+    mut config: ConfigText,
     layers: &[(Option<Digest>, &LayerReport)],
     opts: &ScanOptions,
 ) -> Inventory {
     let merged = merge(layers);
+    let (mut secrets, mut malware) = (merged.secrets, merged.malware);
+    let original = config.clone();
+    for output in opts.analyzers.scan_config(&mut config) {
+        match output {
+            Output::Secrets { findings } => secrets.extend(findings),
+            Output::Malware { findings } => malware.extend(findings),
+            _ => {}
+        }
+    }
+    redact_meta(&mut meta, &original, &config);
     let os = wharf_analyzers::os_release::identify(&merged.os_files);
     let mut packages = merged.packages;
     for p in &mut packages {
@@ -135,6 +152,28 @@ fn assemble(
         packages,
         diagnostics: merged.diagnostics,
         analyzers: opts.analyzers.versions(),
+        secrets,
+        malware,
+    }
+}
+
+/// Carry the scanners' redactions of the configuration over to what the
+/// inventory keeps of it (labels, the build step of each layer).
+fn redact_meta(meta: &mut ImageMeta, original: &ConfigText, redacted: &ConfigText) {
+    meta.labels.clone_from(&redacted.labels);
+    let replaced: HashMap<&str, &str> = original
+        .history
+        .iter()
+        .zip(&redacted.history)
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    for layer in &mut meta.layers {
+        if let Some(step) = layer.created_by.as_mut()
+            && let Some(r) = replaced.get(step.as_str())
+        {
+            *step = (*r).to_owned();
+        }
     }
 }
 

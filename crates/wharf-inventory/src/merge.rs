@@ -3,7 +3,10 @@
 use std::collections::{BTreeMap, HashSet};
 
 use wharf_analyzers::{FileRecord, LayerReport, Output};
-use wharf_types::{Diagnostic, Digest, Ecosystem, Package};
+use wharf_types::{
+    Diagnostic, Digest, Ecosystem, LayerPlacement, Location, MalwareFinding, Package,
+    SecretFinding,
+};
 
 /// The merged view of an image's layers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,6 +19,10 @@ pub struct Merged {
     /// Diagnostics from every layer (a deleted file's problems included:
     /// they describe what was scanned).
     pub diagnostics: Vec<Diagnostic>,
+    /// Secrets in any layer (deleted files included, marked as such).
+    pub secrets: Vec<SecretFinding>,
+    /// Malware in any layer (deleted files included, marked as such).
+    pub malware: Vec<MalwareFinding>,
 }
 
 fn removed_by(path: &str, deleted: &str) -> bool {
@@ -105,6 +112,9 @@ pub fn merge(layers: &[(Option<Digest>, &LayerReport)]) -> Merged {
                     package,
                     licenses: l,
                 } => licenses.entry(package).or_default().extend(l),
+                // Content findings are collected over every layer, deleted
+                // files included: see `content_findings`.
+                Output::Secrets { .. } | Output::Malware { .. } => {}
             }
         }
     }
@@ -137,11 +147,61 @@ pub fn merge(layers: &[(Option<Digest>, &LayerReport)]) -> Merged {
     });
     let mut seen = HashSet::new();
     packages.retain(|p| seen.insert((key(p), p.locations.clone())));
+    let (secrets, malware) = content_findings(layers);
     Merged {
         packages,
         os_files,
         diagnostics,
+        secrets,
+        malware,
     }
+}
+
+/// Secrets and malware of every layer, each placed in the layer that added
+/// its file and marked `deleted` when a later layer removed it (whiteout,
+/// opaque directory) or replaced it: a deleted file is still in the image's
+/// layers, so its findings stay. A replacement is only seen when the new
+/// file produced records of its own.
+fn content_findings(
+    layers: &[(Option<Digest>, &LayerReport)],
+) -> (Vec<SecretFinding>, Vec<MalwareFinding>) {
+    let gone_after = |i: usize, path: &str| {
+        // `outer.jar!inner` lives and dies with `outer.jar`.
+        let file = path.split_once('!').map_or(path, |(outer, _)| outer);
+        layers[i + 1..].iter().any(|(_, later)| {
+            later
+                .whiteouts
+                .iter()
+                .chain(&later.opaque_dirs)
+                .any(|d| removed_by(file, d))
+                || later.files.iter().any(|r| r.path == file)
+        })
+    };
+    let place = |i: usize, digest: &Option<Digest>, loc: &Location| LayerPlacement {
+        layer: digest.clone(),
+        deleted: loc.path().is_some_and(|p| gone_after(i, p)),
+    };
+    let (mut secrets, mut malware) = (Vec::new(), Vec::new());
+    for (i, (digest, report)) in layers.iter().enumerate() {
+        for r in &report.files {
+            match &r.output {
+                Output::Secrets { findings } => {
+                    secrets.extend(findings.iter().cloned().map(|mut f| {
+                        f.placement = place(i, digest, &f.location);
+                        f
+                    }));
+                }
+                Output::Malware { findings } => {
+                    malware.extend(findings.iter().cloned().map(|mut f| {
+                        f.placement = place(i, digest, &f.location);
+                        f
+                    }));
+                }
+                _ => {}
+            }
+        }
+    }
+    (secrets, malware)
 }
 
 #[cfg(test)]

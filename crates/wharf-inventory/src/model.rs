@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use wharf_types::{Diagnostic, Digest, OsInfo, Package};
+use wharf_types::{Diagnostic, Digest, MalwareFinding, OsInfo, Package, SecretFinding};
 
 /// Version of the inventory JSON; bump on incompatible change.
 pub const INVENTORY_SCHEMA_VERSION: u32 = 1;
@@ -67,4 +67,10 @@ pub struct Inventory {
     pub diagnostics: Vec<Diagnostic>,
     /// `name@version` of the analyzers that ran.
     pub analyzers: Vec<String>,
+    /// Secrets found (redacted), when the secret scanner ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretFinding>,
+    /// Malware found, when the malware scanner ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub malware: Vec<MalwareFinding>,
 }

@@ -242,6 +242,8 @@ fn inventory() -> Inventory {
         packages,
         diagnostics: Vec::new(),
         analyzers: vec!["dpkg@1".into()],
+        secrets: Vec::new(),
+        malware: Vec::new(),
     }
 }
 
@@ -257,6 +259,8 @@ fn bare_inventory() -> Inventory {
         packages: Vec::new(),
         diagnostics: Vec::new(),
         analyzers: Vec::new(),
+        secrets: Vec::new(),
+        malware: Vec::new(),
     }
 }
 

@@ -155,6 +155,8 @@ fn inventory(seed: u64) -> Inventory {
         packages,
         diagnostics: Vec::new(),
         analyzers: Vec::new(),
+        secrets: Vec::new(),
+        malware: Vec::new(),
     }
 }
 

@@ -502,6 +502,8 @@ mod tests {
             packages,
             diagnostics: Vec::new(),
             analyzers: Vec::new(),
+            secrets: Vec::new(),
+            malware: Vec::new(),
         }
     }
 

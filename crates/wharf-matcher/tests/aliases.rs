@@ -44,6 +44,8 @@ fn duplicates_across_feeds_are_merged() {
         )],
         diagnostics: vec![],
         analyzers: vec![],
+        secrets: Vec::new(),
+        malware: Vec::new(),
     };
     let matches = db.match_inventory(&inv);
     assert_eq!(matches.len(), 1, "{matches:#?}");

@@ -114,6 +114,8 @@ fn affected_in_db(entry: &Value, version: &str) -> bool {
         packages: vec![Package::new(ecosystem, name, version, "fixture")],
         diagnostics: Vec::new(),
         analyzers: Vec::new(),
+        secrets: Vec::new(),
+        malware: Vec::new(),
     };
     !db.match_inventory(&inv).is_empty()
 }

@@ -490,6 +490,8 @@ fn run_case(file: &str, os: Option<(Ecosystem, &str)>, case: &Value) -> Result<(
         packages,
         diagnostics: Vec::new(),
         analyzers: Vec::new(),
+        secrets: Vec::new(),
+        malware: Vec::new(),
     };
     let got: BTreeSet<Finding> = db
         .match_inventory(&inv)

@@ -7,12 +7,16 @@
 //! credentials and found secrets out of logs and `Debug` output.
 
 mod digest;
+mod finding;
 mod package;
 mod platform;
 mod reference;
 mod secret;
 
 pub use digest::{Digest, DigestAlgorithm, DigestError, Digester};
+pub use finding::{
+    LayerPlacement, Location, MalwareEngine, MalwareFinding, SecretFinding, Severity,
+};
 pub use package::{Diagnostic, Ecosystem, OsInfo, Package, SourcePackage};
 pub use platform::{Platform, PlatformError};
 pub use reference::{
