@@ -648,4 +648,75 @@ mod tests {
             report
         );
     }
+
+    /// Reports every file containing `TOKEN=`; wants files up to 64 bytes.
+    struct TokenScanner;
+
+    impl ContentScanner for TokenScanner {
+        fn name(&self) -> &'static str {
+            "token"
+        }
+        fn version(&self) -> String {
+            "1+rules:abc".into()
+        }
+        fn wants(&self, _path: &str, _mode: u32, size: u64) -> bool {
+            size <= 64
+        }
+        fn scan(&self, file: &File<'_>) -> Result<Option<Output>, ParseError> {
+            let hit = file.bytes.windows(6).any(|w| w == b"TOKEN=");
+            Ok(hit.then(|| Output::OsFile {
+                content: "token".into(),
+            }))
+        }
+        fn scan_config(&self, config: &mut ConfigText) -> Option<Output> {
+            for e in &mut config.env {
+                if e.starts_with("TOKEN=") {
+                    *e = "TOKEN=*****".into();
+                }
+            }
+            Some(Output::OsFile {
+                content: "config".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn content_scanners_share_the_read_and_scan_the_config() {
+        let set = AnalyzerSet::new(vec![Box::new(LineAnalyzer)])
+            .expect("globs")
+            .with_scanners(vec![Arc::new(TokenScanner)]);
+        assert!(set.has_scanners());
+        assert_eq!(set.versions(), ["lines@1", "token@1+rules:abc"]);
+        let big = vec![b'x'; 100];
+        let tar = layer(&[
+            ("app/pkgs.txt", b"TOKEN=1 2\n", 0o644, None),
+            ("etc/app.env", b"TOKEN=abc\n", 0o644, None),
+            ("etc/big.env", &big, 0o644, None),
+            ("etc/clean.env", b"A=1\n", 0o644, None),
+        ]);
+        let tmp = tempfile::tempdir().expect("tmp");
+        let report = set
+            .analyze_layer(&tar[..], &Limits::default(), tmp.path())
+            .expect("layer");
+        let paths: Vec<(&str, &str)> = report
+            .files
+            .iter()
+            .map(|r| (r.path.as_str(), r.analyzer.as_str()))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                ("app/pkgs.txt", "lines"),
+                ("app/pkgs.txt", "token"),
+                ("etc/app.env", "token")
+            ]
+        );
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        let mut config = ConfigText {
+            env: vec!["TOKEN=abc".into(), "PATH=/bin".into()],
+            ..ConfigText::default()
+        };
+        assert_eq!(set.scan_config(&mut config).len(), 1);
+        assert_eq!(config.env, ["TOKEN=*****", "PATH=/bin"]);
+    }
 }

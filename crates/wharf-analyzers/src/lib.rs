@@ -26,5 +26,7 @@ pub mod ruby;
 pub mod rust;
 
 pub use builtin::builtin;
-pub use engine::{Analyzer, AnalyzerSet, ConfigText, ContentScanner, File, FileRecord, LayerReport, Output};
+pub use engine::{
+    Analyzer, AnalyzerSet, ConfigText, ContentScanner, File, FileRecord, LayerReport, Output,
+};
 pub use error::ParseError;

@@ -4,8 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use wharf_analyzers::{FileRecord, LayerReport, Output};
 use wharf_types::{
-    Diagnostic, Digest, Ecosystem, LayerPlacement, Location, MalwareFinding, Package,
-    SecretFinding,
+    Diagnostic, Digest, Ecosystem, LayerPlacement, Location, MalwareFinding, Package, SecretFinding,
 };
 
 /// The merged view of an image's layers.
@@ -326,5 +325,69 @@ mod tests {
             m.os_files.get("etc/os-release").map(Vec::as_slice),
             Some(&b"ID=debian\n"[..])
         );
+    }
+
+    fn secret(path: &str) -> FileRecord {
+        FileRecord {
+            path: path.split('!').next().unwrap_or(path).into(),
+            analyzer: "secret".into(),
+            output: Output::Secrets {
+                findings: vec![SecretFinding {
+                    rule_id: "test".into(),
+                    category: "Test".into(),
+                    title: "test".into(),
+                    severity: wharf_types::Severity::High,
+                    location: Location::File {
+                        path: path.into(),
+                        line: 1,
+                    },
+                    excerpt: "key = *****".into(),
+                    fingerprint: "hmac-sha256:00".into(),
+                    placement: LayerPlacement::default(),
+                }],
+            },
+        }
+    }
+
+    #[test]
+    fn content_findings_keep_deleted_files_and_say_so() {
+        let base = LayerReport {
+            files: vec![
+                secret("etc/kept.conf"),
+                secret("etc/gone.conf"),
+                secret("srv/app.jar!config.properties"),
+                secret("opt/replaced.env"),
+            ],
+            ..LayerReport::default()
+        };
+        let upper = LayerReport {
+            files: vec![secret("opt/replaced.env")],
+            whiteouts: vec!["etc/gone.conf".into()],
+            opaque_dirs: vec!["srv".into()],
+            ..LayerReport::default()
+        };
+        let m = merge(&[(d(1), &base), (d(2), &upper)]);
+        let got: Vec<(String, Option<Digest>, bool)> = m
+            .secrets
+            .iter()
+            .map(|f| {
+                (
+                    f.location.display(),
+                    f.placement.layer.clone(),
+                    f.placement.deleted,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("etc/kept.conf:1".to_owned(), d(1), false),
+                ("etc/gone.conf:1".to_owned(), d(1), true),
+                ("srv/app.jar!config.properties:1".to_owned(), d(1), true),
+                ("opt/replaced.env:1".to_owned(), d(1), true),
+                ("opt/replaced.env:1".to_owned(), d(2), false),
+            ]
+        );
+        assert!(m.packages.is_empty() && m.malware.is_empty());
     }
 }

@@ -450,6 +450,8 @@ pub struct ImageBuilder {
     pub format: ManifestFormat,
     /// Annotations on the manifest itself (OCI format only; empty by default).
     pub annotations: BTreeMap<String, String>,
+    /// `created_by` of layer N's history entry (default `wharf-testkit: layer N`).
+    pub created_by: BTreeMap<usize, String>,
 }
 
 impl Default for ImageBuilder {
@@ -465,6 +467,7 @@ impl Default for ImageBuilder {
             variant: None,
             format: ManifestFormat::Oci,
             annotations: BTreeMap::new(),
+            created_by: BTreeMap::new(),
         }
     }
 }
@@ -473,6 +476,14 @@ impl ImageBuilder {
     /// A `linux/amd64` OCI image without layers.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets the build step (`created_by`) recorded for the layer appended
+    /// next.
+    #[must_use]
+    pub fn step(mut self, created_by: impl Into<String>) -> Self {
+        self.created_by.insert(self.layers.len(), created_by.into());
+        self
     }
 
     /// Appends a layer.
@@ -560,10 +571,12 @@ impl ImageBuilder {
                 if let Some(created) = &self.created {
                     entry.insert("created".into(), json!(created));
                 }
-                entry.insert(
-                    "created_by".into(),
-                    json!(format!("wharf-testkit: layer {i}")),
-                );
+                let step = self
+                    .created_by
+                    .get(&i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("wharf-testkit: layer {i}"));
+                entry.insert("created_by".into(), json!(step));
                 Value::Object(entry)
             })
             .collect();
