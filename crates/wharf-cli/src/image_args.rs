@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
+use wharf_analyzers::ContentScanner;
 use wharf_image::{ScanOptions, Source};
 use wharf_inventory::{Inventory, LayerCache};
 use wharf_registry::RegistryEndpoint;
@@ -35,8 +36,12 @@ pub(crate) struct ImageArgs {
 
 impl ImageArgs {
     /// Resolve the image and build one inventory per platform image, each
-    /// layer read once (or taken from the layer cache).
-    pub(crate) async fn inventories(&self) -> anyhow::Result<(Source, Vec<Inventory>)> {
+    /// layer read once (or taken from the layer cache), with `scanners`
+    /// (secrets, malware) in the same pass.
+    pub(crate) async fn inventories(
+        &self,
+        scanners: Vec<Arc<dyn ContentScanner>>,
+    ) -> anyhow::Result<(Source, Vec<Inventory>)> {
         let source: Source = self.image.parse()?;
         let client = match &source {
             Source::Registry(r) => {
@@ -56,7 +61,7 @@ impl ImageArgs {
             client,
             limits: wharf_layer::Limits::default(),
             cache_root,
-            analyzers: Arc::new(wharf_analyzers::builtin()),
+            analyzers: Arc::new(wharf_analyzers::builtin().with_scanners(scanners)),
             layer_concurrency: 2,
         };
         let inventories = wharf_image::scan(&source, &options)

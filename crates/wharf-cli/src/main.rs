@@ -1,6 +1,7 @@
 //! `wharf`: the command-line interface. Parses arguments, calls the
 //! libraries, renders results; no scanning logic lives here.
 
+mod content;
 mod db;
 mod discover;
 mod image_args;
@@ -61,7 +62,7 @@ enum Command {
     /// List the packages of an image (SBOM): OS and language packages, with
     /// the layer that brought each one.
     Sbom(sbom::SbomArgs),
-    /// Scan an image for vulnerable packages against the local database.
+    /// Scan an image for vulnerable packages, secrets and malware.
     Scan(scan::ScanArgs),
     /// Update or inspect the local vulnerability database.
     Db(db::DbArgs),

