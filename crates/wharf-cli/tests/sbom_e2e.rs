@@ -986,3 +986,58 @@ async fn hostile_layer_is_reported_not_followed() {
         }
     }
 }
+
+/// The secret and malware scanners report nothing on the clean Debian
+/// base layer (debootstrap minbase); what they report on the pip and npm
+/// layers (third-party test data) is printed for the record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clean_debian_base_has_no_secrets_or_malware() {
+    let fx = fixture().await;
+    let (_registry, reference) = registry_with(&fx.image).await;
+    let work = tempfile::tempdir().expect("tmp");
+    let db = work.path().join("db").display().to_string();
+    let cache = work.path().join("cache").display().to_string();
+    let started = Instant::now();
+    let out = wharf(
+        args(&[
+            "scan",
+            &reference,
+            "--scanners",
+            "secret,malware",
+            "--db-dir",
+            &db,
+            "--cache-dir",
+            &cache,
+            "--format",
+            "json",
+        ]),
+        vec![],
+        None,
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    eprintln!(
+        "wharf scan --scanners secret,malware (registry, cold): {:.2}s",
+        started.elapsed().as_secs_f64()
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let image = &doc["images"][0];
+    let base = fx.image.layers[0].digest.as_str();
+    for kind in ["secrets", "malware"] {
+        let all = image[kind].as_array().expect(kind);
+        let in_base: Vec<&Value> = all.iter().filter(|f| f["layer"] == base).collect();
+        eprintln!(
+            "{kind}: {} in the Debian layer, {} in the pip/npm layers",
+            in_base.len(),
+            all.len() - in_base.len()
+        );
+        for f in all {
+            eprintln!("  {kind}: {}", f);
+        }
+        assert!(
+            in_base.is_empty(),
+            "{kind} reported on a clean debootstrap minbase root filesystem: {in_base:#?}"
+        );
+    }
+}
