@@ -136,6 +136,7 @@ pub fn merge(layers: &[(Option<Digest>, &LayerReport)]) -> Merged {
             p.licenses.clone_from(l);
         }
     }
+    mark_os_owned(&mut packages);
     packages.sort_by(|a, b| {
         (a.ecosystem, &a.name, &a.version, &a.locations).cmp(&(
             b.ecosystem,
@@ -153,6 +154,37 @@ pub fn merge(layers: &[(Option<Digest>, &LayerReport)]) -> Merged {
         diagnostics,
         secrets,
         malware,
+    }
+}
+
+/// Mark the language packages whose location (manifest, metadata file,
+/// jar, binary) an OS package installed.
+fn mark_os_owned(packages: &mut [Package]) {
+    let mut owner: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for p in packages.iter().filter(|p| p.ecosystem.is_os()) {
+        for f in &p.files {
+            owner.insert(f.trim_start_matches('/'), p.name.as_str());
+        }
+    }
+    if owner.is_empty() {
+        return;
+    }
+    let owned: Vec<Option<String>> = packages
+        .iter()
+        .map(|p| {
+            if p.ecosystem.is_os() {
+                return None;
+            }
+            p.locations
+                .iter()
+                .find_map(|l| owner.get(l.trim_start_matches('/')))
+                .map(|o| (*o).to_owned())
+        })
+        .collect();
+    for (p, o) in packages.iter_mut().zip(owned) {
+        if o.is_some() {
+            p.owned_by = o;
+        }
     }
 }
 
@@ -389,5 +421,60 @@ mod tests {
             ]
         );
         assert!(m.packages.is_empty() && m.malware.is_empty());
+    }
+
+    #[test]
+    fn language_packages_installed_by_os_packages_are_marked() {
+        let info = "usr/lib/python3/dist-packages/requests-2.28.1.egg-info/PKG-INFO";
+        let mut deb = Package::new(
+            Ecosystem::Deb,
+            "python3-requests",
+            "2.28.1+dfsg-1",
+            "var/lib/dpkg/status",
+        );
+        deb.files = vec![format!("/{info}")];
+        let layer = LayerReport {
+            files: vec![
+                FileRecord {
+                    path: "var/lib/dpkg/status".into(),
+                    analyzer: "dpkg".into(),
+                    output: Output::Packages {
+                        packages: vec![deb],
+                    },
+                },
+                FileRecord {
+                    path: info.into(),
+                    analyzer: "python".into(),
+                    output: Output::Packages {
+                        packages: vec![Package::new(Ecosystem::Pypi, "requests", "2.28.1", info)],
+                    },
+                },
+                pkgs("usr/local/lib/python3.11/site-packages/x/METADATA", &[]),
+            ],
+            ..LayerReport::default()
+        };
+        let mut pip = layer.clone();
+        if let Output::Packages { packages } = &mut pip.files[2].output {
+            packages.push(Package::new(
+                Ecosystem::Pypi,
+                "urllib3",
+                "1.26.5",
+                "usr/local/lib/python3.11/site-packages/x/METADATA",
+            ));
+        }
+        let m = merge(&[(d(1), &pip)]);
+        let owned: Vec<(&str, Option<&str>)> = m
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.owned_by.as_deref()))
+            .collect();
+        assert_eq!(
+            owned,
+            [
+                ("python3-requests", None),
+                ("requests", Some("python3-requests")),
+                ("urllib3", None)
+            ]
+        );
     }
 }

@@ -559,6 +559,10 @@ mod tests {
             )],
         );
         assert!(d.match_inventory(&inv).is_empty());
+        // Installed by an OS package: left to the OS feed.
+        let mut owned = Package::new(Ecosystem::Cargo, "smallvec", "1.6.0", "Cargo.lock");
+        owned.owned_by = Some("librust-smallvec-dev".into());
+        assert!(d.match_inventory(&inventory(None, vec![owned])).is_empty());
     }
 
     /// Regression: requirements outside crates.io use the ecosystem's own

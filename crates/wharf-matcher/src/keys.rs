@@ -125,6 +125,10 @@ impl<'a> LookupKeys<'a> {
 /// The lookup keys of `p` (see [`package_keys`]), without allocating for
 /// language packages.
 pub(crate) fn lookup_keys<'a>(p: &'a Package, os: &'a OsEcosystems) -> Option<LookupKeys<'a>> {
+    // Installed by an OS package: the distribution's feed speaks for it.
+    if p.owned_by.is_some() {
+        return None;
+    }
     let source_name = p
         .source
         .as_ref()

@@ -120,6 +120,12 @@ pub struct Package {
     /// The layer that introduced it (set when layers are merged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<Digest>,
+    /// For a language package whose files an OS package installed (Debian's
+    /// `python3-requests`, a jar of `libfoo-java`): that OS package's name.
+    /// The distribution patches and versions it, so it is matched through
+    /// the OS feed, not the language feed (as Grype and Trivy do).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<String>,
     /// Package URL, set once the image's OS is known (a Debian package's
     /// purl names its distribution release).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,6 +154,7 @@ impl Package {
             locations: vec![location.into()],
             files: Vec::new(),
             layer: None,
+            owned_by: None,
             purl: None,
         }
     }
