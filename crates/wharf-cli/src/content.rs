@@ -85,11 +85,7 @@ pub(crate) fn secrets_table(inv: &Inventory) -> String {
     if inv.secrets.is_empty() {
         format!("{}: no secrets\n", inv.image.source)
     } else {
-        format!(
-            "{}: {} secrets\n{t}\n",
-            inv.image.source,
-            inv.secrets.len()
-        )
+        format!("{}: {} secrets\n{t}\n", inv.image.source, inv.secrets.len())
     }
 }
 

@@ -332,7 +332,10 @@ async fn planted_secrets_are_found_and_never_shown() {
         .map(|f| (location_of(f), f["rule_id"].clone()))
         .filter(|(l, _)| !planted.contains(l.as_str()))
         .collect();
-    assert!(unexpected.is_empty(), "unexpected findings: {unexpected:#?}");
+    assert!(
+        unexpected.is_empty(),
+        "unexpected findings: {unexpected:#?}"
+    );
 
     // The same secret value has the same fingerprint wherever it is, and a
     // second scan (from the layer cache) reports the same.

@@ -11,7 +11,9 @@ use wharf_vulndb::{Advisory, Affected, Event, FixStatus, RangeKind, SeverityKind
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::keys::{OsEcosystems, lookup_keys, normalize_name, normalize_name_cow};
+use crate::keys::{
+    OsEcosystems, canonical_ecosystem, lookup_keys, normalize_name, normalize_name_cow,
+};
 use crate::{FixState, Match};
 
 /// Why the database could not be loaded.
@@ -321,10 +323,12 @@ impl Database {
                     db.unparsable += 1;
                 }
                 db.entries += 1;
-                if !db.index.contains_key(af.ecosystem.as_str()) {
-                    db.index.insert(af.ecosystem.clone(), FxHashMap::default());
+                let key = canonical_ecosystem(&af.ecosystem);
+                if !db.index.contains_key(key.as_ref()) {
+                    db.index
+                        .insert(key.clone().into_owned(), FxHashMap::default());
                 }
-                if let Some(by_name) = db.index.get_mut(af.ecosystem.as_str()) {
+                if let Some(by_name) = db.index.get_mut(key.as_ref()) {
                     by_name
                         .entry(normalize_name(&af.ecosystem, &af.package))
                         .or_default()
@@ -646,5 +650,60 @@ mod tests {
         );
         p.modularity_label = Some("nginx:1.16:8040020210610090125:9f9e2e7e".into());
         assert!(d.match_inventory(&inventory(Some(os), vec![p])).is_empty());
+    }
+
+    /// Product-stream ecosystems (Red Hat, SUSE) match the release of the
+    /// image's OS, whatever repository stream the feed names.
+    #[test]
+    fn product_stream_advisories_match_the_release() {
+        let advisory = |id: &str, eco: &str, fixed: &str| {
+            let mut a = Advisory::new(id, "test");
+            let mut af = Affected::new(eco, "openssl");
+            af.ranges.push(wharf_vulndb::Range::fixed_in(fixed));
+            a.affected.push(af);
+            a
+        };
+        let d = db(vec![
+            advisory(
+                "RHSA-2024:0001",
+                "Red Hat:enterprise_linux:9::baseos",
+                "1:3.0.7-25.el9_3",
+            ),
+            advisory(
+                "RHSA-2024:0002",
+                "Red Hat:rhel_e4s:8.4::appstream",
+                "1:1.1.1k-9.el8_4",
+            ),
+            advisory(
+                "SUSE-SU-2024:0003-1",
+                "SUSE Linux Enterprise Server:sles:15:sp5::module-basesystem",
+                "3.0.8-150500.5.20.1",
+            ),
+        ]);
+        let os = |family: &str, version: &str| OsInfo {
+            family: family.into(),
+            version: version.into(),
+            codename: None,
+            pretty_name: None,
+            distroless: false,
+        };
+        let mut rhel = Package::new(Ecosystem::Rpm, "openssl", "3.0.7-24.el9", "rpmdb");
+        rhel.epoch = Some(1);
+        let m = d.match_inventory(&inventory(Some(os("rhel", "9.3")), vec![rhel.clone()]));
+        let ids: Vec<&str> = m.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["RHSA-2024:0001"]);
+        rhel.version = "3.0.7-25.el9_3".into();
+        assert!(
+            d.match_inventory(&inventory(Some(os("rhel", "9.3")), vec![rhel]))
+                .is_empty()
+        );
+        let sles = Package::new(Ecosystem::Rpm, "openssl", "3.0.8-150500.5.14.1", "rpmdb");
+        let m = d.match_inventory(&inventory(Some(os("sles", "15.5")), vec![sles.clone()]));
+        let ids: Vec<&str> = m.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["SUSE-SU-2024:0003-1"]);
+        assert!(
+            d.match_inventory(&inventory(Some(os("sles", "15.4")), vec![sles]))
+                .is_empty()
+        );
     }
 }

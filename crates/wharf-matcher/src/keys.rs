@@ -64,6 +64,66 @@ pub(crate) fn normalize_name_cow<'a>(osv_ecosystem: &str, name: &'a str) -> Cow<
     }
 }
 
+/// The key under which an OSV ecosystem string is indexed.
+///
+/// Most strings are their own key (`Debian:12`, `Alpine:v3.19`,
+/// `Rocky Linux:9`). The product-stream strings OSV uses for some vendors
+/// name a product, release and repository; what decides whether an
+/// installed package is affected is the distribution release, so they are
+/// reduced to `vendor:release`, the key the image's OS produces:
+///
+/// | feed | key |
+/// |---|---|
+/// | `Red Hat:rhel_e4s:9.2::appstream`, `Red Hat:enterprise_linux:9::baseos` | `Red Hat:9` |
+/// | `SUSE Linux Enterprise Server:sles:15:sp4::module-basesystem` | `SUSE Linux Enterprise Server:15.4` |
+/// | `SUSE:Linux Enterprise Server 15 SP4` | `SUSE Linux Enterprise Server:15.4` |
+/// | `Oracle Linux:ol8_baseos_latest::ol8_baseos_latest` | `Oracle Linux:8` |
+/// | `Amazon Linux:amazon_linux_2023::al2023_appstream` | `Amazon Linux:2023` |
+/// | `Ubuntu:ubuntu_pro:22.04::main` | `Ubuntu:Pro:22.04:LTS` |
+pub fn canonical_ecosystem(ecosystem: &str) -> Cow<'_, str> {
+    let parts: Vec<&str> = ecosystem.split(':').collect();
+    let digits_major = |s: &str| -> Option<String> {
+        let d: String = s
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect();
+        (!d.is_empty()).then_some(d)
+    };
+    let key = match parts.as_slice() {
+        ["Red Hat", _product, release, ..] if !release.is_empty() => {
+            digits_major(release).map(|m| format!("Red Hat:{m}"))
+        }
+        // Red Hat:<product with the release in it>::<repository>
+        ["Red Hat", product, ..] => digits_major(product).map(|m| format!("Red Hat:{m}")),
+        ["SUSE Linux Enterprise Server", _, major, sp, ..] => {
+            let sp = sp.trim_start_matches("sp");
+            let minor = if sp.is_empty() { "0" } else { sp };
+            Some(format!("SUSE Linux Enterprise Server:{major}.{minor}"))
+        }
+        ["SUSE", product] if product.starts_with("Linux Enterprise Server ") => {
+            let rest = product.trim_start_matches("Linux Enterprise Server ");
+            let (major, minor) = match rest.split_once(" SP") {
+                Some((m, sp)) => (m, sp),
+                None => (rest, "0"),
+            };
+            Some(format!("SUSE Linux Enterprise Server:{major}.{minor}"))
+        }
+        ["Oracle Linux", product, ..] => digits_major(product).map(|m| format!("Oracle Linux:{m}")),
+        ["Amazon Linux", product, ..] if product.starts_with("amazon_linux_") => Some(format!(
+            "Amazon Linux:{}",
+            product.trim_start_matches("amazon_linux_")
+        )),
+        ["Ubuntu", stream, release, "", ..] => Some(if stream.contains("pro") {
+            format!("Ubuntu:Pro:{release}:LTS")
+        } else {
+            format!("Ubuntu:{release}")
+        }),
+        _ => None,
+    };
+    key.map_or(Cow::Borrowed(ecosystem), Cow::Owned)
+}
+
 /// The OS-dependent feed ecosystem strings, computed once per inventory.
 #[derive(Debug, Default)]
 pub(crate) struct OsEcosystems {
@@ -96,6 +156,23 @@ impl OsEcosystems {
             "rocky" => Some(format!("Rocky Linux:{}", major(&o.version))),
             "alma" => Some(format!("AlmaLinux:{}", major(&o.version))),
             "mariner" | "azurelinux" => Some(format!("Azure Linux:{}", major_minor(&o.version))),
+            // CentOS rebuilds RHEL: Red Hat's data applies (as Trivy does).
+            "rhel" | "centos" => Some(format!("Red Hat:{}", major(&o.version))),
+            "oracle" => Some(format!("Oracle Linux:{}", major(&o.version))),
+            "amazon" => Some(format!("Amazon Linux:{}", major(&o.version))),
+            "sles" => Some(format!(
+                "SUSE Linux Enterprise Server:{}",
+                if o.version.contains('.') {
+                    major_minor(&o.version)
+                } else {
+                    format!("{}.0", o.version)
+                }
+            )),
+            "opensuse-leap" => Some(format!("openSUSE:Leap {}", major_minor(&o.version))),
+            "opensuse-tumbleweed" => Some("openSUSE:Tumbleweed".to_owned()),
+            "photon" => Some(format!("Photon OS:{}", major_minor(&o.version))),
+            "mageia" => Some(format!("Mageia:{}", major(&o.version))),
+            "openeuler" => Some(format!("openEuler:{}", o.version)),
             _ => None,
         };
         Self { deb, apk, rpm }
@@ -206,6 +283,63 @@ pub fn package_keys(p: &Package, os: Option<&OsInfo>) -> Vec<(String, String, St
 mod tests {
     use super::*;
     use wharf_types::SourcePackage;
+
+    #[test]
+    fn product_stream_ecosystems_reduce_to_the_release() {
+        for (feed, key) in [
+            ("Red Hat:rhel_e4s:9.2::appstream", "Red Hat:9"),
+            ("Red Hat:enterprise_linux:8::baseos", "Red Hat:8"),
+            ("Red Hat:rhel_aus:8.4::appstream", "Red Hat:8"),
+            (
+                "SUSE Linux Enterprise Server:sles:15:sp4::module-containers",
+                "SUSE Linux Enterprise Server:15.4",
+            ),
+            (
+                "SUSE:Linux Enterprise Server 15 SP5",
+                "SUSE Linux Enterprise Server:15.5",
+            ),
+            (
+                "SUSE:Linux Enterprise Server 12",
+                "SUSE Linux Enterprise Server:12.0",
+            ),
+            (
+                "Oracle Linux:ol8_baseos_latest::ol8_baseos_latest",
+                "Oracle Linux:8",
+            ),
+            (
+                "Amazon Linux:amazon_linux_2023::al2023_appstream",
+                "Amazon Linux:2023",
+            ),
+            ("Ubuntu:ubuntu_pro:22.04::main", "Ubuntu:Pro:22.04:LTS"),
+            ("Debian:12", "Debian:12"),
+            ("Rocky Linux:9", "Rocky Linux:9"),
+            ("openSUSE:Leap 15.5", "openSUSE:Leap 15.5"),
+            ("PyPI", "PyPI"),
+        ] {
+            assert_eq!(canonical_ecosystem(feed), key, "{feed}");
+        }
+        let os = |family: &str, version: &str| OsInfo {
+            family: family.into(),
+            version: version.into(),
+            codename: None,
+            pretty_name: None,
+            distroless: false,
+        };
+        for (family, version, key) in [
+            ("rhel", "9.2", "Red Hat:9"),
+            ("centos", "7", "Red Hat:7"),
+            ("oracle", "8.9", "Oracle Linux:8"),
+            ("amazon", "2023", "Amazon Linux:2023"),
+            ("sles", "15.4", "SUSE Linux Enterprise Server:15.4"),
+            ("sles", "12", "SUSE Linux Enterprise Server:12.0"),
+            ("opensuse-leap", "15.5", "openSUSE:Leap 15.5"),
+        ] {
+            assert_eq!(
+                OsEcosystems::new(Some(&os(family, version))).rpm.as_deref(),
+                Some(key)
+            );
+        }
+    }
 
     #[test]
     fn pep503_and_keys() {

@@ -17,7 +17,7 @@ mod keys;
 pub mod report;
 
 pub use database::{Database, LoadError};
-pub use keys::{normalize_name, package_keys};
+pub use keys::{canonical_ecosystem, normalize_name, package_keys};
 
 use serde::{Deserialize, Serialize};
 use wharf_types::{Digest, Ecosystem};

@@ -116,9 +116,23 @@ impl Scheme {
         let base = ecosystem.split(':').next().unwrap_or("").trim();
         Some(match base {
             "Debian" | "Ubuntu" | "Echo" => Scheme::Dpkg,
-            "Red Hat" | "Rocky Linux" | "AlmaLinux" | "SUSE" | "openSUSE" | "openEuler"
-            | "Mageia" | "Photon OS" | "Azure Linux" | "CBL-Mariner" | "Oracle Linux"
-            | "Amazon Linux" | "Fedora" | "CentOS" => Scheme::Rpm,
+            "Red Hat"
+            | "Rocky Linux"
+            | "AlmaLinux"
+            | "SUSE"
+            | "openSUSE"
+            | "openEuler"
+            | "Mageia"
+            | "Photon OS"
+            | "Azure Linux"
+            | "CBL-Mariner"
+            | "Oracle Linux"
+            | "Amazon Linux"
+            | "Fedora"
+            | "CentOS"
+            | "SUSE Linux Enterprise Server"
+            | "SUSE Linux Enterprise Desktop"
+            | "SUSE Linux Enterprise Micro" => Scheme::Rpm,
             "Alpine"
             | "Wolfi"
             | "Chainguard"
