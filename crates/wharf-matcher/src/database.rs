@@ -123,11 +123,15 @@ fn parse_range(scheme: Scheme, events: &[Event]) -> Option<ParsedRange> {
     for e in events {
         match e {
             Event::Introduced(v) if v == "0" => parsed.push((None, 0)),
-            Event::Introduced(v) => parsed.push((Some(Version::parse(scheme, v).ok()?), 0)),
-            Event::Fixed(v) => parsed.push((Some(Version::parse(scheme, v).ok()?), 1)),
-            Event::LastAffected(v) => parsed.push((Some(Version::parse(scheme, v).ok()?), 2)),
+            Event::Introduced(v) => {
+                parsed.push((Some(Version::parse_boundary(scheme, v).ok()?), 0))
+            }
+            Event::Fixed(v) => parsed.push((Some(Version::parse_boundary(scheme, v).ok()?), 1)),
+            Event::LastAffected(v) => {
+                parsed.push((Some(Version::parse_boundary(scheme, v).ok()?), 2))
+            }
             Event::Limit(v) if v == "*" => {}
-            Event::Limit(v) => limits.push(Version::parse(scheme, v).ok()?),
+            Event::Limit(v) => limits.push(Version::parse_boundary(scheme, v).ok()?),
         }
     }
     parsed.sort_by(|(a, ka), (b, kb)| {

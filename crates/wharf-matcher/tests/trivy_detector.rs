@@ -86,17 +86,6 @@ const SKIPPED: &[(&str, &str, &str)] = &[
         "happy path",
         "per-architecture fixed versions are not modelled",
     ),
-    // GHSA writes docker's Go range as `>=19.03.0, <23.0.15`; `19.03.0`
-    // (leading zero) is not a Go module version, wharf's Go scheme
-    // rejects it and that range is not evaluated (the entry's other
-    // ranges still are), so 23.0.14 is missed. trivy compares leniently.
-    // Known gap: needs a lenient Go boundary parse (wharf-version or the
-    // GHSA importer).
-    (
-        "library.expected.json",
-        "Custom data for vulnerability",
-        "GHSA Go boundary `19.03.0` is not a valid Go version in wharf",
-    ),
     // Julia: wharf has no Julia ecosystem.
     (
         "library.expected.json",
@@ -140,17 +129,26 @@ const SEAL: &str = "fixtures/seal.yaml is missing from the shared test data";
 /// Listed for the report; they have no package keys in `keys.rs` (or
 /// need data wharf does not model).
 const NOT_COPIED: &[(&str, &str)] = &[
-    ("ospkg/amazon", "no Amazon Linux package key in keys.rs"),
+    (
+        "ospkg/amazon",
+        "not converted: trivy keys Amazon Linux by its own release buckets (1, 2, 2022, 2023); wharf matches OSV `Amazon Linux:<release>`",
+    ),
     (
         "ospkg/oracle",
-        "no Oracle Linux package key; ksplice/fips release handling",
+        "ksplice/fips release handling (trivy-specific) not modelled",
     ),
     (
         "ospkg/redhat",
         "Red Hat matching needs CPE/content sets; no key in keys.rs",
     ),
-    ("ospkg/suse", "no SUSE package key in keys.rs"),
-    ("ospkg/photon", "no Photon OS package key in keys.rs"),
+    (
+        "ospkg/suse",
+        "not converted: trivy-db SUSE CVRF buckets; wharf matches OSV `SUSE Linux Enterprise Server:<release>` product streams",
+    ),
+    (
+        "ospkg/photon",
+        "not converted: trivy-db Photon buckets; wharf matches OSV `Photon OS:<release>`",
+    ),
     (
         "ospkg/bottlerocket",
         "no Bottlerocket package key in keys.rs",
@@ -198,6 +196,7 @@ const LIBRARY_CASES: &[(&str, Ecosystem)] = &[
     ("no vulnerable versions in the advisory", Ecosystem::Gem),
     ("no vulnerability", Ecosystem::Composer),
     ("duplicated version in advisory", Ecosystem::Pypi),
+    ("Custom data for vulnerability", Ecosystem::Golang),
 ];
 
 #[derive(Clone, Copy, PartialEq)]

@@ -31,6 +31,30 @@ fn num(s: &str) -> Option<(&str, &str)> {
     Some((&s[..n], &s[n..]))
 }
 
+/// `input` with leading zeros dropped from its major, minor and patch
+/// numbers (`19.03.0` → `19.3.0`); `None` when there are none to drop.
+pub(crate) fn strip_leading_zeros(input: &str) -> Option<String> {
+    let (prefix, s) = match input.strip_prefix('v') {
+        Some(rest) => ("v", rest),
+        None => ("", input),
+    };
+    let end = s.find(['-', '+']).unwrap_or(s.len());
+    let (core, tail) = s.split_at(end);
+    let fixed: Vec<&str> = core
+        .split('.')
+        .map(|n| {
+            let t = n.trim_start_matches('0');
+            if t.is_empty() && !n.is_empty() {
+                "0"
+            } else {
+                t
+            }
+        })
+        .collect();
+    let fixed = format!("{prefix}{}{tail}", fixed.join("."));
+    (fixed != input).then_some(fixed)
+}
+
 fn ident_ok(id: &str) -> bool {
     !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
@@ -145,6 +169,22 @@ impl Eq for GoVersion {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leading_zeros_are_dropped_only_when_present() {
+        assert_eq!(strip_leading_zeros("19.03.0").as_deref(), Some("19.3.0"));
+        assert_eq!(
+            strip_leading_zeros("v1.00.007-rc.1+meta").as_deref(),
+            Some("v1.0.7-rc.1+meta")
+        );
+        assert_eq!(strip_leading_zeros("1.2.3"), None);
+        assert!(GoVersion::parse("19.03.0").is_err());
+        let lenient =
+            crate::Version::parse_boundary(crate::Scheme::Go, "19.03.0").expect("lenient");
+        let v = |s| crate::Version::parse(crate::Scheme::Go, s).expect("go");
+        assert!(v("19.3.1") > lenient && v("19.2.9") < lenient);
+        assert!(crate::Version::parse_boundary(crate::Scheme::Go, "19.x").is_err());
+    }
 
     fn p(s: &str) -> GoVersion {
         GoVersion::parse(s).expect("valid")

@@ -252,6 +252,24 @@ pub struct Version {
 }
 
 impl Version {
+    /// Parses a range boundary written by an advisory feed: like
+    /// [`Version::parse`], but a Go boundary with leading zeros (GHSA
+    /// writes Docker's `19.03.0`, which is not a Go module version) is read
+    /// with the zeros dropped (`19.3.0`), as the go command would order the
+    /// tag `v19.3.0`. Installed versions keep the strict parse.
+    pub fn parse_boundary(scheme: Scheme, input: &str) -> Result<Version, VersionError> {
+        match Version::parse(scheme, input) {
+            Err(e) if scheme == Scheme::Go => go::strip_leading_zeros(input)
+                .and_then(|fixed| Version::parse(scheme, &fixed).ok())
+                .map(|mut v| {
+                    v.raw = input.into();
+                    v
+                })
+                .ok_or(e),
+            other => other,
+        }
+    }
+
     /// Parses `input` as a version of `scheme`.
     pub fn parse(scheme: Scheme, input: &str) -> Result<Version, VersionError> {
         let err = |reason| bad_version(scheme, input, reason);
@@ -398,7 +416,7 @@ pub struct Range {
 fn parse_list(scheme: Scheme, range: &str) -> Result<CompList<Version>, VersionError> {
     CompList::parse(
         range,
-        |v| Version::parse(scheme, v),
+        |v| Version::parse_boundary(scheme, v),
         |reason| bad_range(scheme, range, reason),
     )
 }
