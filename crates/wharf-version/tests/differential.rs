@@ -239,6 +239,95 @@ fn dpkg_against_libdpkg_perl() {
     finish("dpkg (Dpkg::Version)", &bad, ps.len());
 }
 
+/// 100,000 valid pairs and 20,000 validity checks through dpkg's own C
+/// library: a small program (`fixtures/libdpkg/compare.c`) compiled
+/// against libdpkg calls `parseversion` and `dpkg_version_compare`, the
+/// functions behind `dpkg --compare-versions`, without a process per pair.
+#[test]
+fn dpkg_against_libdpkg_c() {
+    const HINT: &str = "install a C compiler and Debian's libdpkg-dev (apt-get install gcc libdpkg-dev pkg-config)";
+    let dir = tmp_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("libdpkg-compare");
+    let src = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/libdpkg/compare.c"
+    );
+    let libs = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "libdpkg"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run pkg-config ({e}); {HINT}"));
+    assert!(libs.status.success(), "pkg-config libdpkg failed; {HINT}");
+    let flags = String::from_utf8(libs.stdout).unwrap();
+    let cc = Command::new("cc")
+        .args(["-O2", "-o"])
+        .arg(&exe)
+        .arg(src)
+        .args(flags.split_whitespace())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cc ({e}); {HINT}"));
+    assert!(
+        cc.status.success(),
+        "compiling the libdpkg oracle failed: {}\n{HINT}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+
+    let mut rng = Rng::with_seed(0xD9C8);
+    let mut ps = Vec::new();
+    while ps.len() < PAIRS {
+        let a = dpkg_version(&mut rng);
+        let b = if rng.bool() {
+            dpkg_mutate(&mut rng, &a)
+        } else {
+            dpkg_version(&mut rng)
+        };
+        if Version::parse(Scheme::Dpkg, &a).is_ok() && Version::parse(Scheme::Dpkg, &b).is_ok() {
+            ps.push((a, b));
+        }
+    }
+    // Validity: short strings from a wide alphabet, paired with themselves.
+    let alphabet = [
+        "0", "1", "9", ".", "-", ":", "~", "+", "a", "Z", " ", "_", "!", "01", "12", "a:", "-1",
+        "1:",
+    ];
+    let vs: Vec<String> = (0..20_000)
+        .map(|_| {
+            let n = 1 + rng.usize(..6);
+            (0..n).map(|_| pick(&mut rng, &alphabet)).collect()
+        })
+        .collect();
+    let input: String = ps
+        .iter()
+        .map(|(a, b)| format!("{a}\t{b}\n"))
+        .chain(vs.iter().map(|v| format!("{v}\t{v}\n")))
+        .collect();
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(format!("{} < \"$0\"", exe.display()));
+    let out = run_reference(cmd, "libdpkg", &input, HINT);
+    assert_eq!(out.len(), ps.len() + vs.len());
+    let mut bad = Vec::new();
+    for ((a, b), r) in ps.iter().zip(&out) {
+        let ours = ord_char(wharf_version::compare(Scheme::Dpkg, a, b).unwrap());
+        if ours != r {
+            bad.push(format!("{a} vs {b}: wharf {ours}, libdpkg {r}"));
+        }
+    }
+    let mut invalid = 0;
+    for (v, r) in vs.iter().zip(&out[ps.len()..]) {
+        let theirs = r != "invalid";
+        invalid += usize::from(!theirs);
+        let ours = Version::parse(Scheme::Dpkg, v).is_ok();
+        if ours != theirs {
+            bad.push(format!("{v:?}: wharf valid={ours}, libdpkg {r}"));
+        }
+    }
+    eprintln!(
+        "libdpkg validity: {invalid} of {} strings rejected",
+        vs.len()
+    );
+    finish("dpkg (libdpkg C library)", &bad, ps.len());
+}
+
 fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
