@@ -1,10 +1,11 @@
 //! Differential tests against the real reference implementations, on
 //! seeded random inputs biased toward tricky shapes:
 //!
-//! * dpkg: Debian's `Dpkg::Version` (libdpkg-perl, the dpkg maintainers'
-//!   Perl implementation) on 100,000 pairs, plus the real
-//!   `dpkg --compare-versions` binary on a sample of pairs and on version
-//!   validity;
+//! * dpkg: dpkg's own C library (libdpkg's `parseversion` and
+//!   `dpkg_version_compare`, the code behind `dpkg --compare-versions`) on
+//!   100,000 pairs and 20,000 validity checks; Debian's `Dpkg::Version`
+//!   (libdpkg-perl) on 100,000 pairs; the real `dpkg --compare-versions`
+//!   binary on a sample of pairs and on version validity;
 //! * rpm: `rpm.labelCompare` and `rpm.ver` from python3-rpm (librpm);
 //! * PEP 440: pypa/packaging (`Version` ordering and validity,
 //!   `SpecifierSet.contains`);
