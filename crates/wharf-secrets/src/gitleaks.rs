@@ -111,11 +111,36 @@ pub(crate) fn translate_regex(re: &str) -> String {
                 }
                 None => out.push('\\'),
             }
+        } else if c == '{' && !starts_repetition(chars.clone()) {
+            // RE2 reads a `{` that opens no `{n}`, `{n,}` or `{n,m}` as a
+            // literal; the regex crate wants it escaped.
+            out.push_str("\\{");
         } else {
             out.push(c);
         }
     }
     out
+}
+
+fn starts_repetition(mut rest: std::iter::Peekable<std::str::Chars<'_>>) -> bool {
+    let mut digits = 0;
+    while rest.peek().is_some_and(char::is_ascii_digit) {
+        rest.next();
+        digits += 1;
+    }
+    if digits == 0 {
+        return false;
+    }
+    match rest.next() {
+        Some('}') => true,
+        Some(',') => {
+            while rest.peek().is_some_and(char::is_ascii_digit) {
+                rest.next();
+            }
+            rest.next() == Some('}')
+        }
+        _ => false,
+    }
 }
 
 fn allowlist(raw: RawAllowlist, owner: &str, origin: &Path) -> Result<AllowlistSpec, RuleError> {
@@ -219,12 +244,23 @@ fn resolve_base(origin: &Path, base: &str) -> PathBuf {
     if direct.exists() {
         return direct;
     }
-    // gitleaks resolves `extend.path` against its working directory; fall
-    // back to the base file's name next to the extending file.
-    match Path::new(base).file_name() {
-        Some(name) if dir.join(name).exists() => dir.join(name),
-        _ => PathBuf::from(base),
+    // gitleaks resolves `extend.path` against its working directory, which
+    // wharf does not know: try the path's tails against the extending
+    // file's directory and its ancestors.
+    let comps: Vec<_> = Path::new(base)
+        .components()
+        .filter(|c| matches!(c, std::path::Component::Normal(_)))
+        .collect();
+    for ancestor in dir.ancestors() {
+        for skip in 0..comps.len() {
+            let mut p = ancestor.to_path_buf();
+            p.extend(&comps[skip..]);
+            if p.is_file() {
+                return p;
+            }
+        }
     }
+    PathBuf::from(base)
 }
 
 fn from_toml_depth(text: &str, origin: &Path, depth: usize) -> Result<SecretConfig, ConfigError> {
@@ -241,14 +277,15 @@ fn from_toml_depth(text: &str, origin: &Path, depth: usize) -> Result<SecretConf
             return Err(parse_err("extend.url is not supported (use a local path)".into()));
         }
         if let Some(base) = &ext.path {
-            if depth >= 2 {
-                return Err(parse_err("extend: more than two levels of base files".into()));
+            // Like gitleaks, extension stops two levels down (a deeper
+            // base is not read).
+            if depth < 2 {
+                let base_path = resolve_base(origin, base);
+                let base_cfg = load_depth(&base_path, depth + 1)?;
+                config.rules = base_cfg.rules;
+                config.allowlists = base_cfg.allowlists;
+                config.rejected = base_cfg.rejected;
             }
-            let base_path = resolve_base(origin, base);
-            let base_cfg = load_depth(&base_path, depth + 1)?;
-            config.rules = base_cfg.rules;
-            config.allowlists = base_cfg.allowlists;
-            config.rejected = base_cfg.rejected;
         } else if ext.use_default {
             config.rules = crate::rules::builtin::rules();
         }
