@@ -76,6 +76,10 @@ fn scan_one(
     location: &Location,
 ) -> Vec<SecretFinding> {
     let mut found: Vec<(usize, usize, SecretFinding)> = scanner.scan_text(text_in);
+    // A sensitive name says more than a generic file rule on the same value.
+    found.retain(|(fs, fe, f)| {
+        !(f.rule_id.starts_with("generic-") && names.iter().any(|(s, e, _)| fs < e && fe > s))
+    });
     for (s, e, name) in names {
         let value = &text_in[*s..*e];
         if !is_real_value(value) || found.iter().any(|(fs, fe, _)| fs < e && fe > s) {
