@@ -405,3 +405,28 @@ fn rule_spec(raw: RawRule, origin: &Path) -> Result<(RuleSpec, (bool, bool, bool
     };
     Ok((spec, has))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::translate_regex;
+    use crate::rules::compile_regex;
+
+    #[test]
+    fn re2_only_syntax_is_translated() {
+        // A `{` that opens no repetition is literal in RE2.
+        assert_eq!(translate_regex(r"^\$(?:\d+|{\d+})$"), r"^\$(?:\d+|\{\d+})$");
+        assert!(compile_regex(&translate_regex(r"^\$(?:\d+|{\d+})$")).is_ok());
+        // Real repetitions are kept.
+        assert_eq!(translate_regex(r"a{2}b{3,}c{4,5}"), r"a{2}b{3,}c{4,5}");
+        // \Q…\E quotes.
+        let q = translate_regex(r"\Qa.b*c\E+");
+        let re = compile_regex(&q).map_err(|e| e.to_string());
+        assert!(re.as_ref().is_ok_and(|r| r.is_match(b"a.b*ca.b*c") && !r.is_match(b"aXbbc")), "{q}");
+    }
+
+    #[test]
+    fn lookaround_is_rejected_not_panicking() {
+        assert!(compile_regex(&translate_regex("foo(?=bar)")).is_err());
+        assert!(compile_regex(&translate_regex("(?<!x)foo")).is_err());
+    }
+}

@@ -114,6 +114,8 @@ pub struct SecretScanner {
     /// Rules without keywords: their regex runs on every file.
     unconditional: Vec<usize>,
     global: Vec<Allowlist>,
+    /// Path-only allowlists (built-in allow rules and user ones), as one set.
+    path_skip: regex::bytes::RegexSet,
     key: FingerprintKey,
     max_file_size: u64,
     placeholder_filter: bool,
@@ -151,16 +153,38 @@ impl SecretScanner {
             rules.push(Rule::compile(spec)?);
         }
         let mut global = Vec::new();
+        let mut skip_patterns: Vec<String> = Vec::new();
+        let mut add_global = |a: &AllowlistSpec, owner: &str| -> Result<(), RuleError> {
+            let compiled = Allowlist::compile(a, owner)?;
+            if compiled.path_only() && compiled.condition == crate::rules::Condition::Or {
+                skip_patterns.extend(a.paths.iter().cloned());
+            } else {
+                global.push(compiled);
+            }
+            Ok(())
+        };
         if config.builtin_allow_rules {
             for a in builtin::allow_rules() {
                 if !config.disabled_allow_rules.iter().any(|d| d == &a.id) {
-                    global.push(Allowlist::compile(&a, "<built-in allow rule>")?);
+                    add_global(&a, "<built-in allow rule>")?;
                 }
             }
         }
         for a in &config.allowlists {
-            global.push(Allowlist::compile(a, "<global allowlist>")?);
+            add_global(a, "<global allowlist>")?;
         }
+        // Path-only allowlists decide before a file is read: one set.
+        let build_set = |unicode: bool| {
+            regex::bytes::RegexSetBuilder::new(&skip_patterns)
+                .unicode(unicode)
+                .size_limit(64 << 20)
+                .build()
+        };
+        let path_skip = build_set(false).or_else(|_| build_set(true)).map_err(|e| RuleError {
+            rule_id: "<path allowlists>".into(),
+            source_file: None,
+            message: e.to_string(),
+        })?;
         let mut patterns: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut unconditional = Vec::new();
@@ -211,6 +235,7 @@ impl SecretScanner {
             keyword_rules,
             unconditional,
             global,
+            path_skip,
             key,
             max_file_size: config.max_file_size,
             placeholder_filter: config.placeholder_filter,
@@ -243,9 +268,7 @@ impl SecretScanner {
     /// Whether the path is skipped by a path-only allowlist (documentation,
     /// lock files, test trees…), before reading the file.
     pub fn path_skipped(&self, path: &str) -> bool {
-        self.global
-            .iter()
-            .any(|a| a.path_only() && a.condition == crate::rules::Condition::Or && a.path_allows(path))
+        self.path_skip.is_match(path.as_bytes())
     }
 
     /// Scan one file's content. Binary content, files over the size cap and

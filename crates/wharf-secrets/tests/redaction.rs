@@ -152,6 +152,9 @@ fn config_env_labels_history() {
             "SECRET_KEY=${SECRET_KEY}".into(),
             format!("GITHUB={gh}"),
             "JAVA_VERSION=21.0.4".into(),
+            // Official python images: a public key fingerprint, not a secret.
+            "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D".into(),
+            "PYTHON_SHA256=8fb5f9fbc7609fa822cb31549884575db7fd9657cbffb89510b5d7975963a83a".into(),
         ],
         labels: BTreeMap::from([
             ("org.opencontainers.image.source".to_owned(), "https://github.com/acme/app".to_owned()),
