@@ -14,13 +14,15 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use wharf_secrets::{FingerprintKey, SecretConfig, SecretScanner, WindowMode};
 
 const CAP: usize = 16 << 20;
 
 fn collect(dir: &Path, out: &mut Vec<u8>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
     entries.sort_by_key(std::fs::DirEntry::file_name);
     for e in entries {
@@ -28,18 +30,21 @@ fn collect(dir: &Path, out: &mut Vec<u8>) {
             return;
         }
         let p = e.path();
-        let Ok(meta) = p.symlink_metadata() else { continue };
+        let Ok(meta) = p.symlink_metadata() else {
+            continue;
+        };
         if meta.is_dir() {
             collect(&p, out);
         } else if meta.is_file()
-            && matches!(p.extension().and_then(|x| x.to_str()), Some("pm" | "pl" | "py" | "pod" | "txt"))
+            && matches!(
+                p.extension().and_then(|x| x.to_str()),
+                Some("pm" | "pl" | "py" | "pod" | "txt")
+            )
+            && let Ok(b) = std::fs::read(&p)
+            && !b.contains(&0)
         {
-            if let Ok(b) = std::fs::read(&p) {
-                if !b.contains(&0) {
-                    out.extend_from_slice(&b);
-                    out.push(b'\n');
-                }
-            }
+            out.extend_from_slice(&b);
+            out.push(b'\n');
         }
     }
 }
@@ -62,7 +67,10 @@ fn typical_text() -> (Vec<u8>, &'static str) {
         out.truncate(CAP);
         return (out, "system perl5/python3 sources");
     }
-    let words = ["the", "function", "return", "value", "if", "else", "for", "while", "self", "data", "config", "path", "name", "list"];
+    let words = [
+        "the", "function", "return", "value", "if", "else", "for", "while", "self", "data",
+        "config", "path", "name", "list",
+    ];
     let mut i = 0usize;
     while out.len() < 8 << 20 {
         for _ in 0..12 {
@@ -113,11 +121,20 @@ fn scanner(window: WindowMode, prefilter: bool) -> SecretScanner {
 fn bench(c: &mut Criterion) {
     let (typical, source) = typical_text();
     let dense = keyword_dense();
-    eprintln!("typical text: {} bytes ({source}); keyword-dense: {} bytes", typical.len(), dense.len());
+    eprintln!(
+        "typical text: {} bytes ({source}); keyword-dense: {} bytes",
+        typical.len(),
+        dense.len()
+    );
     let lines = scanner(WindowMode::Lines, true);
     let whole = scanner(WindowMode::WholeFile, true);
     let none = scanner(WindowMode::WholeFile, false);
-    let mut kws: Vec<String> = SecretConfig::builtin().rules.iter().flat_map(|r| r.keywords.clone()).map(|k| k.to_ascii_lowercase()).collect();
+    let mut kws: Vec<String> = SecretConfig::builtin()
+        .rules
+        .iter()
+        .flat_map(|r| r.keywords.clone())
+        .map(|k| k.to_ascii_lowercase())
+        .collect();
     kws.sort();
     kws.dedup();
     eprintln!("{} distinct keywords", kws.len());
@@ -140,25 +157,47 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(data.len() as u64));
         g.sample_size(10);
         g.measurement_time(std::time::Duration::from_secs(4));
-        g.bench_function("memchr-newlines", |b| b.iter(|| memchr::memchr_iter(b'\n', black_box(data)).count()));
-        g.bench_function("keywords-overlapping", |b| {
-            b.iter(|| ac_overlapping.find_overlapping_iter(black_box(data.as_slice())).count())
+        g.bench_function("memchr-newlines", |b| {
+            b.iter(|| memchr::memchr_iter(b'\n', black_box(data)).count())
         });
-        g.bench_function("keywords-find-iter", |b| b.iter(|| ac_std.find_iter(black_box(data.as_slice())).count()));
+        g.bench_function("keywords-overlapping", |b| {
+            b.iter(|| {
+                ac_overlapping
+                    .find_overlapping_iter(black_box(data.as_slice()))
+                    .count()
+            })
+        });
+        g.bench_function("keywords-find-iter", |b| {
+            b.iter(|| ac_std.find_iter(black_box(data.as_slice())).count())
+        });
         g.bench_function("keywords-overlapping-contiguous-nfa", |b| {
-            b.iter(|| ac_cnfa.find_overlapping_iter(black_box(data.as_slice())).count())
+            b.iter(|| {
+                ac_cnfa
+                    .find_overlapping_iter(black_box(data.as_slice()))
+                    .count()
+            })
         });
         g.bench_function("keywords-overlapping-case-sensitive", |b| {
-            b.iter(|| ac_cs.find_overlapping_iter(black_box(data.as_slice())).count())
+            b.iter(|| {
+                ac_cs
+                    .find_overlapping_iter(black_box(data.as_slice()))
+                    .count()
+            })
         });
-        g.bench_function("scan-lines", |b| b.iter(|| lines.scan_bytes("app/data.txt", black_box(data))));
-        g.bench_function("scan-whole-file", |b| b.iter(|| whole.scan_bytes("app/data.txt", black_box(data))));
+        g.bench_function("scan-lines", |b| {
+            b.iter(|| lines.scan_bytes("app/data.txt", black_box(data)))
+        });
+        g.bench_function("scan-whole-file", |b| {
+            b.iter(|| whole.scan_bytes("app/data.txt", black_box(data)))
+        });
         if name == "typical" {
             // Without the prefilter every regex runs over everything: slow,
             // so measured on the first MiB only (throughput is per byte).
             let head = &data[..data.len().min(1 << 20)];
             g.throughput(Throughput::Bytes(head.len() as u64));
-            g.bench_function("scan-no-prefilter-1MiB", |b| b.iter(|| none.scan_bytes("app/data.txt", black_box(head))));
+            g.bench_function("scan-no-prefilter-1MiB", |b| {
+                b.iter(|| none.scan_bytes("app/data.txt", black_box(head)))
+            });
         }
         g.finish();
     }

@@ -36,7 +36,9 @@ impl ConfigRules {
             sensitive_name: re(
                 r"(?i)(?:^|_)(?:PASSWORD|PASSWD|PASS|PWD|SECRET|SECRET_KEY|TOKEN|AUTH_TOKEN|ACCESS_TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CLIENT_SECRET|CREDENTIALS?|AUTH)$",
             ),
-            assignment: re(r#"(?:^|[\s|;&(])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|)]+)"#),
+            assignment: re(
+                r#"(?:^|[\s|;&(])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|)]+)"#,
+            ),
             env_space: re(r"(?:^|\s)(?:ENV|ARG)\s+([A-Za-z_][A-Za-z0-9_]*)\s+([^\s=][^\s]*)"),
         }
     }
@@ -138,12 +140,16 @@ fn scan_one(
 /// name is sensitive.
 fn sensitive_assignments(rules: &ConfigRules, s: &str) -> Vec<(usize, usize, String)> {
     let mut out = Vec::new();
-    for c in rules.assignment.captures_iter(s).chain(rules.env_space.captures_iter(s)) {
-        if let (Some(n), Some(v)) = (c.get(1), c.get(2)) {
-            if rules.is_sensitive_name(n.as_str()) {
-                let (vs, ve) = strip_quotes(v.as_str(), v.start());
-                out.push((vs, ve, n.as_str().to_owned()));
-            }
+    for c in rules
+        .assignment
+        .captures_iter(s)
+        .chain(rules.env_space.captures_iter(s))
+    {
+        if let (Some(n), Some(v)) = (c.get(1), c.get(2))
+            && rules.is_sensitive_name(n.as_str())
+        {
+            let (vs, ve) = strip_quotes(v.as_str(), v.start());
+            out.push((vs, ve, n.as_str().to_owned()));
         }
     }
     out
@@ -174,7 +180,12 @@ pub(crate) fn scan_config(scanner: &SecretScanner, config: &mut ConfigText) -> V
             } else {
                 Vec::new()
             };
-            let found = scan_one(scanner, &mut line, &names, &Location::Label { key: key.clone() });
+            let found = scan_one(
+                scanner,
+                &mut line,
+                &names,
+                &Location::Label { key: key.clone() },
+            );
             if !found.is_empty() {
                 *value = line[offset.min(line.len())..].to_owned();
                 out.extend(found);
@@ -184,7 +195,12 @@ pub(crate) fn scan_config(scanner: &SecretScanner, config: &mut ConfigText) -> V
     for (step, created_by) in config.history.iter_mut().enumerate() {
         let names = sensitive_assignments(rules, created_by);
         let step = u32::try_from(step).unwrap_or(u32::MAX);
-        out.extend(scan_one(scanner, created_by, &names, &Location::History { step }));
+        out.extend(scan_one(
+            scanner,
+            created_by,
+            &names,
+            &Location::History { step },
+        ));
     }
     out
 }

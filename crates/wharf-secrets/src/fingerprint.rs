@@ -72,7 +72,9 @@ impl FingerprintKey {
                 .mode(0o600)
                 .open(&tmp)
                 .map_err(io)?;
-            f.write_all(&bytes).and_then(|()| f.sync_all()).map_err(io)?;
+            f.write_all(&bytes)
+                .and_then(|()| f.sync_all())
+                .map_err(io)?;
         }
         // Never replace a key another process created meanwhile.
         match std::fs::hard_link(&tmp, path) {

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use wharf_types::Severity;
 
 use crate::error::{ConfigError, RuleError};
-use crate::rules::{compile_regex, AllowlistSpec, Condition, RegexTarget, RuleSpec};
+use crate::rules::{AllowlistSpec, Condition, RegexTarget, RuleSpec, compile_regex};
 use crate::scanner::SecretConfig;
 
 #[derive(Debug, Default, Deserialize)]
@@ -155,12 +155,21 @@ fn allowlist(raw: RawAllowlist, owner: &str, origin: &Path) -> Result<AllowlistS
         Some("line") => RegexTarget::Line,
         Some(other) => return Err(err(&format!("unknown regexTarget {other:?}"))),
     };
-    let condition = match raw.condition.as_deref().map(str::to_ascii_uppercase).as_deref() {
+    let condition = match raw
+        .condition
+        .as_deref()
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
         None | Some("" | "OR") => Condition::Or,
         Some("AND" | "&&") => Condition::And,
         Some(other) => return Err(err(&format!("unknown condition {other:?}"))),
     };
-    if raw.paths.is_empty() && raw.regexes.is_empty() && raw.stopwords.is_empty() && raw.commits.is_empty() {
+    if raw.paths.is_empty()
+        && raw.regexes.is_empty()
+        && raw.stopwords.is_empty()
+        && raw.commits.is_empty()
+    {
         return Err(err("allowlist has no commits, paths, regexes or stopwords"));
     }
     let spec = AllowlistSpec {
@@ -183,7 +192,12 @@ fn category_of(id: &str, tags: &[String]) -> String {
     // gitleaks has no category: use the first tag naming a provider, else
     // the id's first word.
     tags.iter()
-        .find(|t| !matches!(t.as_str(), "key" | "secret" | "token" | "client" | "api" | "password"))
+        .find(|t| {
+            !matches!(
+                t.as_str(),
+                "key" | "secret" | "token" | "client" | "api" | "password"
+            )
+        })
         .cloned()
         .unwrap_or_else(|| id.split('-').next().unwrap_or(id).to_owned())
 }
@@ -274,7 +288,9 @@ fn from_toml_depth(text: &str, origin: &Path, depth: usize) -> Result<SecretConf
     let mut disabled = Vec::new();
     if let Some(ext) = &file.extend {
         if ext.url.is_some() {
-            return Err(parse_err("extend.url is not supported (use a local path)".into()));
+            return Err(parse_err(
+                "extend.url is not supported (use a local path)".into(),
+            ));
         }
         if let Some(base) = &ext.path {
             // Like gitleaks, extension stops two levels down (a deeper
@@ -293,7 +309,9 @@ fn from_toml_depth(text: &str, origin: &Path, depth: usize) -> Result<SecretConf
     }
     // Global allowlists.
     if file.allowlist.is_some() && !file.allowlists.is_empty() {
-        return Err(parse_err("both [allowlist] and [[allowlists]] are set; use [[allowlists]]".into()));
+        return Err(parse_err(
+            "both [allowlist] and [[allowlists]] are set; use [[allowlists]]".into(),
+        ));
     }
     for raw in file.allowlist.into_iter().chain(file.allowlists) {
         let a = allowlist(raw, "<global allowlist>", origin)?;
@@ -308,7 +326,11 @@ fn from_toml_depth(text: &str, origin: &Path, depth: usize) -> Result<SecretConf
     for raw in file.rules {
         let id = raw.id.clone().unwrap_or_default();
         let rule_err = |m: String| RuleError {
-            rule_id: if id.is_empty() { "<rule without id>".into() } else { id.clone() },
+            rule_id: if id.is_empty() {
+                "<rule without id>".into()
+            } else {
+                id.clone()
+            },
             source_file: Some(origin.to_owned()),
             message: m,
         };
@@ -322,10 +344,17 @@ fn from_toml_depth(text: &str, origin: &Path, depth: usize) -> Result<SecretConf
                             ..e
                         });
                         config.rules.remove(i);
-                        by_id = config.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+                        by_id = config
+                            .rules
+                            .iter()
+                            .enumerate()
+                            .map(|(i, r)| (r.id.clone(), i))
+                            .collect();
                     }
                 } else if spec.regex.is_none() && spec.path.is_none() {
-                    config.rejected.push(rule_err("rule has neither a regex nor a path".into()));
+                    config
+                        .rejected
+                        .push(rule_err("rule has neither a regex nor a path".into()));
                 } else {
                     match crate::rules::Rule::compile(&spec) {
                         Ok(_) => {
@@ -362,7 +391,11 @@ fn from_toml_depth(text: &str, origin: &Path, depth: usize) -> Result<SecretConf
 fn rule_spec(raw: RawRule, origin: &Path) -> Result<(RuleSpec, (bool, bool, bool)), RuleError> {
     let id = raw.id.clone().unwrap_or_default();
     let err = |m: String| RuleError {
-        rule_id: if id.is_empty() { "<rule without id>".into() } else { id.clone() },
+        rule_id: if id.is_empty() {
+            "<rule without id>".into()
+        } else {
+            id.clone()
+        },
         source_file: Some(origin.to_owned()),
         message: m,
     };
@@ -370,7 +403,9 @@ fn rule_spec(raw: RawRule, origin: &Path) -> Result<(RuleSpec, (bool, bool, bool
         return Err(err("rule without an id".into()));
     }
     if raw.allowlist.is_some() && !raw.allowlists.is_empty() {
-        return Err(err("both [rules.allowlist] and [[rules.allowlists]] are set".into()));
+        return Err(err(
+            "both [rules.allowlist] and [[rules.allowlists]] are set".into(),
+        ));
     }
     let mut allowlists = Vec::new();
     for a in raw.allowlist.into_iter().chain(raw.allowlists) {
@@ -384,7 +419,11 @@ fn rule_spec(raw: RawRule, origin: &Path) -> Result<(RuleSpec, (bool, bool, bool
         None => Severity::Unknown,
         Some(s) => Severity::parse(s).unwrap_or(Severity::Unknown),
     };
-    let has = (raw.regex.is_some(), raw.entropy.is_some(), raw.path.is_some());
+    let has = (
+        raw.regex.is_some(),
+        raw.entropy.is_some(),
+        raw.path.is_some(),
+    );
     let description = raw.description.unwrap_or_default();
     let spec = RuleSpec {
         category: raw.category.unwrap_or_else(|| category_of(&id, &raw.tags)),
@@ -421,7 +460,11 @@ mod tests {
         // \Q…\E quotes.
         let q = translate_regex(r"\Qa.b*c\E+");
         let re = compile_regex(&q).map_err(|e| e.to_string());
-        assert!(re.as_ref().is_ok_and(|r| r.is_match(b"a.b*ca.b*c") && !r.is_match(b"aXbbc")), "{q}");
+        assert!(
+            re.as_ref()
+                .is_ok_and(|r| r.is_match(b"a.b*ca.b*c") && !r.is_match(b"aXbbc")),
+            "{q}"
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@ use wharf_types::{Location, SecretFinding};
 
 use crate::error::{ConfigError, RuleError};
 use crate::fingerprint::FingerprintKey;
-use crate::rules::{builtin, Allowlist, AllowlistSpec, Candidate, FIRST_GROUP, Rule, RuleInfo, RuleSpec};
+use crate::rules::{
+    Allowlist, AllowlistSpec, Candidate, FIRST_GROUP, Rule, RuleInfo, RuleSpec, builtin,
+};
 use crate::text;
 
 /// Bumped whenever the scanner's output for the same bytes and rules may
@@ -180,11 +182,13 @@ impl SecretScanner {
                 .size_limit(64 << 20)
                 .build()
         };
-        let path_skip = build_set(false).or_else(|_| build_set(true)).map_err(|e| RuleError {
-            rule_id: "<path allowlists>".into(),
-            source_file: None,
-            message: e.to_string(),
-        })?;
+        let path_skip = build_set(false)
+            .or_else(|_| build_set(true))
+            .map_err(|e| RuleError {
+                rule_id: "<path allowlists>".into(),
+                source_file: None,
+                message: e.to_string(),
+            })?;
         let mut patterns: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut unconditional = Vec::new();
@@ -274,7 +278,10 @@ impl SecretScanner {
     /// Scan one file's content. Binary content, files over the size cap and
     /// skipped paths give nothing.
     pub fn scan_bytes(&self, path: &str, bytes: &[u8]) -> Vec<SecretFinding> {
-        if bytes.len() as u64 > self.max_file_size || self.path_skipped(path) || text::is_binary(bytes) {
+        if bytes.len() as u64 > self.max_file_size
+            || self.path_skipped(path)
+            || text::is_binary(bytes)
+        {
             return Vec::new();
         }
         let hits = self.find(path, bytes, true);
@@ -300,17 +307,19 @@ impl SecretScanner {
         if let Some(ac) = &self.keywords {
             for m in ac.find_overlapping_iter(bytes) {
                 for &ri in &self.keyword_rules[m.pattern().as_usize()] {
-                    if let Some(w) = last[ri] {
-                        if m.start() < windows[w].2 {
-                            continue;
-                        }
+                    if let Some(w) = last[ri]
+                        && m.start() < windows[w].2
+                    {
+                        continue;
                     }
                     if !applicable(ri, &self.rules) {
                         continue;
                     }
                     let (s, e) = match self.window {
                         WindowMode::WholeFile => (0, bytes.len()),
-                        WindowMode::Lines => self.window_of(bytes, m.start(), m.end(), self.rules[ri].multiline),
+                        WindowMode::Lines => {
+                            self.window_of(bytes, m.start(), m.end(), self.rules[ri].multiline)
+                        }
                     };
                     match last[ri] {
                         Some(w) if s <= windows[w].2 => windows[w].2 = windows[w].2.max(e),
@@ -328,7 +337,11 @@ impl SecretScanner {
             }
         }
         let sourcemap = is_file && path.ends_with(".map");
-        let mappings = if sourcemap { text::sourcemap_mappings(bytes) } else { Vec::new() };
+        let mappings = if sourcemap {
+            text::sourcemap_mappings(bytes)
+        } else {
+            Vec::new()
+        };
         let mut hits: Vec<Hit> = Vec::new();
         for (ri, ws, we) in windows {
             let rule = &self.rules[ri];
@@ -355,7 +368,11 @@ impl SecretScanner {
                 let (ls, le, cut) = text::line_bounds(bytes, start);
                 let long = cut || le - ls > text::LONG_LINE;
                 if let Some(min) = rule.entropy {
-                    let min = if rule.generic && long { min.max(4.0) } else { min };
+                    let min = if rule.generic && long {
+                        min.max(4.0)
+                    } else {
+                        min
+                    };
                     if text::shannon_entropy(secret) < min {
                         continue;
                     }
@@ -377,18 +394,28 @@ impl SecretScanner {
                 {
                     continue;
                 }
-                hits.push(Hit { rule: ri, start, end });
+                hits.push(Hit {
+                    rule: ri,
+                    start,
+                    end,
+                });
             }
         }
         // Path-only rules: the file itself is the finding.
         for (ri, rule) in self.rules.iter().enumerate() {
             if rule.regex.is_none() && is_file && applicable(ri, &self.rules) {
-                hits.push(Hit { rule: ri, start: 0, end: 0 });
+                hits.push(Hit {
+                    rule: ri,
+                    start: 0,
+                    end: 0,
+                });
             }
         }
         // One finding per secret: the earliest rule wins.
         hits.sort_by_key(|h| (h.start, h.end, h.rule));
-        hits.dedup_by(|b, a| a.start == b.start && a.end == b.end && (a.end > a.start || a.rule == b.rule));
+        hits.dedup_by(|b, a| {
+            a.start == b.start && a.end == b.end && (a.end > a.start || a.rule == b.rule)
+        });
         hits
     }
 
@@ -455,7 +482,9 @@ impl SecretScanner {
     pub(crate) fn scan_text(&self, text: &str) -> Vec<(usize, usize, SecretFinding)> {
         let bytes = text.as_bytes();
         let hits = self.find("", bytes, false);
-        let findings = self.findings(bytes, &hits, |_| Location::Env { name: String::new() });
+        let findings = self.findings(bytes, &hits, |_| Location::Env {
+            name: String::new(),
+        });
         hits.iter()
             .zip(findings)
             .map(|(h, f)| (h.start, h.end, f))

@@ -78,17 +78,61 @@ const EXAMPLES: &[&str] = &[
 
 /// Substrings that mark a value as a placeholder or decoy.
 const PLACEHOLDER_PARTS: &[&str] = &[
-    "example", "xxxxx", "changeme", "change_me", "change-me", "placeholder", "your_", "your-",
-    "yourtoken", "yourkey", "yoursecret", "yourpassword", "insert_", "insert-", "replace_me",
-    "replaceme", "redacted", "*****", "${", "{{", "%(", "$(", "<your", "000000000000",
-    "enter_your", "put_your",
+    "example",
+    "xxxxx",
+    "changeme",
+    "change_me",
+    "change-me",
+    "placeholder",
+    "your_",
+    "your-",
+    "yourtoken",
+    "yourkey",
+    "yoursecret",
+    "yourpassword",
+    "insert_",
+    "insert-",
+    "replace_me",
+    "replaceme",
+    "redacted",
+    "*****",
+    "${",
+    "{{",
+    "%(",
+    "$(",
+    "<your",
+    "000000000000",
+    "enter_your",
+    "put_your",
 ];
 
 /// Whole values that are placeholders.
 const PLACEHOLDER_WORDS: &[&str] = &[
-    "password", "passwd", "secret", "changeit", "admin", "test", "testing", "null", "none", "nil",
-    "true", "false", "undefined", "hidden", "todo", "fixme", "token", "apikey", "api_key",
-    "mysecret", "mypassword", "secretkey", "default", "string", "value",
+    "password",
+    "passwd",
+    "secret",
+    "changeit",
+    "admin",
+    "test",
+    "testing",
+    "null",
+    "none",
+    "nil",
+    "true",
+    "false",
+    "undefined",
+    "hidden",
+    "todo",
+    "fixme",
+    "token",
+    "apikey",
+    "api_key",
+    "mysecret",
+    "mypassword",
+    "secretkey",
+    "default",
+    "string",
+    "value",
 ];
 
 /// Whether a secret value is a placeholder, a documented example or a
@@ -104,7 +148,11 @@ pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
     if t.bytes().all(|b| b == first) {
         return true;
     }
-    if first == b'$' && t.as_bytes().get(1).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_' || *b == b'{') {
+    if first == b'$'
+        && t.as_bytes()
+            .get(1)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_' || *b == b'{')
+    {
         return true;
     }
     if t.starts_with('<') && t.ends_with('>') {
@@ -180,7 +228,12 @@ pub(crate) fn excerpt(
         return out.trim().to_owned();
     }
     let start = focus_char.saturating_sub(40).min(total - EXCERPT_CHARS);
-    out.chars().skip(start).take(EXCERPT_CHARS).collect::<String>().trim().to_owned()
+    out.chars()
+        .skip(start)
+        .take(EXCERPT_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 /// Byte ranges of `"mappings": "…"` values of a source map.

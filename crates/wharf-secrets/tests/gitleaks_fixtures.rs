@@ -61,7 +61,10 @@ fn default_config_finds_gitleaks_testdata_secrets() {
     // repos/nogit/.env.prod: gitleaks' no-git test expects generic-api-key
     // on line 4 (DB_PASSWORD=…).
     let env = std::fs::read(data.join("repos/nogit/.env.prod")).unwrap();
-    assert_eq!(lines(&scanner.scan_bytes(".env.prod", &env)), vec![("generic-api-key".into(), 4)]);
+    assert_eq!(
+        lines(&scanner.scan_bytes(".env.prod", &env)),
+        vec![("generic-api-key".into(), 4)]
+    );
     // Built-ins: the same secret, by wharf's generic rule (category Generic).
     let b = builtin.scan_bytes(".env.prod", &env);
     assert_eq!(lines(&b), vec![("generic-env-secret".into(), 4)]);
@@ -72,8 +75,14 @@ fn default_config_finds_gitleaks_testdata_secrets() {
     // wharf's built-in rule reports the key body's first line (2), as
     // Trivy does.
     let k = std::fs::read(data.join("repos/symlinks/source_file/id_ed25519")).unwrap();
-    assert_eq!(lines(&scanner.scan_bytes("id_ed25519", &k)), vec![("private-key".into(), 1)]);
-    assert_eq!(lines(&builtin.scan_bytes("id_ed25519", &k)), vec![("private-key".into(), 2)]);
+    assert_eq!(
+        lines(&scanner.scan_bytes("id_ed25519", &k)),
+        vec![("private-key".into(), 1)]
+    );
+    assert_eq!(
+        lines(&builtin.scan_bytes("id_ed25519", &k)),
+        vec![("private-key".into(), 2)]
+    );
 
     // expected/git/small.txt (gitleaks' git-log fixture): every line with
     // the AWS key of the test repository is found, and nothing else.
@@ -86,15 +95,27 @@ fn default_config_finds_gitleaks_testdata_secrets() {
         .collect();
     assert!(!want.is_empty());
     let got = lines(&scanner.scan_bytes("small.txt", &small));
-    let aws: Vec<u32> = got.iter().filter(|(r, _)| r == "aws-access-token").map(|(_, l)| *l).collect();
+    let aws: Vec<u32> = got
+        .iter()
+        .filter(|(r, _)| r == "aws-access-token")
+        .map(|(_, l)| *l)
+        .collect();
     assert_eq!(aws, want, "gitleaks rules: {got:?}");
     let got_b = lines(&builtin.scan_bytes("small.txt", &small));
-    let aws_b: Vec<u32> = got_b.iter().filter(|(r, _)| r == "aws-access-key-id").map(|(_, l)| *l).collect();
+    let aws_b: Vec<u32> = got_b
+        .iter()
+        .filter(|(r, _)| r == "aws-access-key-id")
+        .map(|(_, l)| *l)
+        .collect();
     assert_eq!(aws_b, want, "built-in rules: {got_b:?}");
     eprintln!(
         "gitleaks testdata: .env.prod 1/1, id_ed25519 1/1, small.txt {}/{} (gitleaks rules), {}/{} (built-in); extra findings: {} / {}",
-        aws.len(), want.len(), aws_b.len(), want.len(),
-        got.len() - aws.len(), got_b.len() - aws_b.len()
+        aws.len(),
+        want.len(),
+        aws_b.len(),
+        want.len(),
+        got.len() - aws.len(),
+        got_b.len() - aws_b.len()
     );
 
     // READMEs hold nothing.
@@ -111,7 +132,11 @@ fn gitleaks_valid_configs_load() {
     let mut n = 0;
     for e in std::fs::read_dir(&dir).unwrap() {
         let p = e.unwrap().path();
-        if p.file_name().unwrap().to_string_lossy().starts_with("extend_base_") {
+        if p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("extend_base_")
+        {
             // Bases of extend.toml's chain: the chain is cut below depth 2
             // (as in gitleaks), so loaded on their own they reach a base
             // that does not exist.
@@ -122,7 +147,9 @@ fn gitleaks_valid_configs_load() {
         // has neither regex nor path (it can never match); wharf loads the
         // file and lists that rule as rejected.
         assert!(
-            cfg.rejected.iter().all(|r| r.message.contains("neither a regex nor a path")),
+            cfg.rejected
+                .iter()
+                .all(|r| r.message.contains("neither a regex nor a path")),
             "{}: {:?}",
             p.display(),
             cfg.rejected
@@ -130,10 +157,21 @@ fn gitleaks_valid_configs_load() {
         SecretScanner::new(cfg, key()).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         n += 1;
     }
-    for name in ["simple.toml", "generic.toml", "generic_with_py_path.toml", "composite.toml", "archives.toml", "encoded.toml"] {
+    for name in [
+        "simple.toml",
+        "generic.toml",
+        "generic_with_py_path.toml",
+        "composite.toml",
+        "archives.toml",
+        "encoded.toml",
+    ] {
         let p = fixtures().join("testdata/config").join(name);
         let cfg = SecretConfig::load(&p).unwrap_or_else(|e| panic!("{name}: {e}"));
-        eprintln!("{name}: {} rules, {} rejected", cfg.rules.len(), cfg.rejected.len());
+        eprintln!(
+            "{name}: {} rules, {} rejected",
+            cfg.rules.len(),
+            cfg.rejected.len()
+        );
         SecretScanner::new(cfg, key()).unwrap();
         n += 1;
     }
@@ -163,7 +201,10 @@ fn extend_semantics() {
     // third level): rules of the chain are merged.
     let cfg = SecretConfig::load(&dir.join("extend.toml")).unwrap();
     let ids: Vec<&str> = cfg.rules.iter().map(|r| r.id.as_str()).collect();
-    assert!(ids.contains(&"aws-secret-key") && ids.contains(&"aws-access-key"), "{ids:?}");
+    assert!(
+        ids.contains(&"aws-secret-key") && ids.contains(&"aws-access-key"),
+        "{ids:?}"
+    );
     // extend useDefault keeps the built-ins and adds the file's rules.
     let cfg = SecretConfig::from_toml(
         "[extend]\nuseDefault = true\n[[rules]]\nid = \"mine\"\nregex = '''mine_([a-z]{10})'''\nkeywords = [\"mine_\"]\n",
@@ -184,7 +225,10 @@ fn extend_semantics() {
     assert!(pat.regex.as_deref().unwrap().contains("ghp_"));
     let s = SecretScanner::new(cfg, key()).unwrap();
     // Entropy 5.9 is unreachable for a 40-char token: nothing found.
-    assert!(s.scan_bytes("a.env", b"T=ghp_012345678901234567890123456789abcdef\n").is_empty());
+    assert!(
+        s.scan_bytes("a.env", b"T=ghp_012345678901234567890123456789abcdef\n")
+            .is_empty()
+    );
 }
 
 #[test]
@@ -196,5 +240,8 @@ fn user_rule_that_cannot_compile_names_rule_and_file() {
     .unwrap();
     assert_eq!(cfg.rejected.len(), 1);
     let msg = cfg.rejected[0].to_string();
-    assert!(msg.contains("lookahead") && msg.contains("/etc/wharf/rules.toml"), "{msg}");
+    assert!(
+        msg.contains("lookahead") && msg.contains("/etc/wharf/rules.toml"),
+        "{msg}"
+    );
 }

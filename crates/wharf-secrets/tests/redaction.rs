@@ -73,7 +73,10 @@ fn redacted_forms() {
     let f = s.scan_bytes(".pgpass", b"db:5432:app:app:Xy7#kLm2q\n");
     assert_eq!(f[0].excerpt, "db:5432:app:app:*****");
     // Two secrets on one line: each excerpt hides both.
-    let f = s.scan_bytes("a.conf", b"A=ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A B=npm_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A\n");
+    let f = s.scan_bytes(
+        "a.conf",
+        b"A=ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A B=npm_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A\n",
+    );
     assert_eq!(f.len(), 2);
     for x in &f {
         assert_eq!(x.excerpt, "A=ghp_***** B=npm_*****");
@@ -90,7 +93,8 @@ fn redacted_forms() {
 #[test]
 fn fingerprints_are_keyed_and_stable() {
     let a = scanner();
-    let b = SecretScanner::new(SecretConfig::builtin(), FingerprintKey::from_bytes([8; 32])).unwrap();
+    let b =
+        SecretScanner::new(SecretConfig::builtin(), FingerprintKey::from_bytes([8; 32])).unwrap();
     let t1 = b"GH=ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A\n";
     let t2 = b"# other file\n\ntoken: ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A\n";
     let f1 = &a.scan_bytes("x", t1)[0].fingerprint;
@@ -101,7 +105,10 @@ fn fingerprints_are_keyed_and_stable() {
     assert!(f1.starts_with("hmac-sha256:") && f1.len() == 12 + 64);
     // Known answer: HMAC-SHA-256 with key [9; 32] over the token.
     let key = FingerprintKey::from_bytes([9; 32]);
-    assert_eq!(&key.fingerprint(b"ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A"), f1);
+    assert_eq!(
+        &key.fingerprint(b"ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A"),
+        f1
+    );
     assert_eq!(key.id().len(), 8);
     assert_eq!(format!("{key:?}"), format!("FingerprintKey({})", key.id()));
 }
@@ -127,7 +134,8 @@ fn version_changes_with_rules_and_key() {
     let a = scanner();
     let v = a.version();
     assert!(v.contains(&FingerprintKey::from_bytes([9; 32]).id()), "{v}");
-    let b = SecretScanner::new(SecretConfig::builtin(), FingerprintKey::from_bytes([8; 32])).unwrap();
+    let b =
+        SecretScanner::new(SecretConfig::builtin(), FingerprintKey::from_bytes([8; 32])).unwrap();
     assert_ne!(v, b.version());
     let mut cfg = SecretConfig::builtin();
     cfg.disabled_rules.push("jwt-token".into());
@@ -157,7 +165,10 @@ fn config_env_labels_history() {
             "PYTHON_SHA256=8fb5f9fbc7609fa822cb31549884575db7fd9657cbffb89510b5d7975963a83a".into(),
         ],
         labels: BTreeMap::from([
-            ("org.opencontainers.image.source".to_owned(), "https://github.com/acme/app".to_owned()),
+            (
+                "org.opencontainers.image.source".to_owned(),
+                "https://github.com/acme/app".to_owned(),
+            ),
             ("deploy.token".to_owned(), gh.to_owned()),
         ]),
         history: vec![
@@ -169,8 +180,13 @@ fn config_env_labels_history() {
             "RUN /bin/sh -c apt-get update # buildkit".into(),
         ],
     };
-    let Some(Output::Secrets { findings }) = s.scan_config(&mut cfg) else { panic!("nothing found") };
-    let got: Vec<(String, String)> = findings.iter().map(|f| (f.location.display(), f.rule_id.clone())).collect();
+    let Some(Output::Secrets { findings }) = s.scan_config(&mut cfg) else {
+        panic!("nothing found")
+    };
+    let got: Vec<(String, String)> = findings
+        .iter()
+        .map(|f| (f.location.display(), f.rule_id.clone()))
+        .collect();
     let want: Vec<(String, String)> = [
         ("env:NPM_CONFIG_TOKEN", "npm-access-token"),
         ("env:DB_PASSWORD", "sensitive-variable"),
@@ -185,7 +201,11 @@ fn config_env_labels_history() {
     .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
     .collect();
     assert_eq!(got, want);
-    assert!(findings.iter().all(|f| f.placement == wharf_types::LayerPlacement::default()));
+    assert!(
+        findings
+            .iter()
+            .all(|f| f.placement == wharf_types::LayerPlacement::default())
+    );
     assert!(matches!(findings[0].location, Location::Env { .. }));
     // Redacted in place; the rest untouched.
     assert_eq!(cfg.env[0], "PATH=/usr/local/bin:/usr/bin");
@@ -194,16 +214,34 @@ fn config_env_labels_history() {
     assert_eq!(cfg.env[3], "PASSWORD_FILE=/run/secrets/db");
     assert_eq!(cfg.env[4], "API_KEY=changeme");
     assert_eq!(cfg.labels["deploy.token"], "ghp_*****");
-    assert_eq!(cfg.labels["org.opencontainers.image.source"], "https://github.com/acme/app");
-    assert_eq!(cfg.history[1], "|2 NPM_TOKEN=npm_***** VERSION=1.2.3 /bin/sh -c npm ci");
+    assert_eq!(
+        cfg.labels["org.opencontainers.image.source"],
+        "https://github.com/acme/app"
+    );
+    assert_eq!(
+        cfg.history[1],
+        "|2 NPM_TOKEN=npm_***** VERSION=1.2.3 /bin/sh -c npm ci"
+    );
     assert_eq!(cfg.history[3], "ARG GITHUB_TOKEN=ghp_*****");
-    assert_eq!(cfg.history[4], "/bin/sh -c #(nop)  ENV SERVICE_PASSWORD hunt*****");
+    assert_eq!(
+        cfg.history[4],
+        "/bin/sh -c #(nop)  ENV SERVICE_PASSWORD hunt*****"
+    );
     let all = format!("{cfg:?}{}", all_output(&findings));
-    for secret in [gh, npm, "Tr0ub4dor&3horse", "hunter2hunter2", "wJalrXUtnFEMI"] {
+    for secret in [
+        gh,
+        npm,
+        "Tr0ub4dor&3horse",
+        "hunter2hunter2",
+        "wJalrXUtnFEMI",
+    ] {
         assert!(!all.contains(secret), "{secret} leaked");
     }
     // Nothing to report: None, config unchanged.
-    let mut clean = ConfigText { env: vec!["HOME=/root".into()], ..ConfigText::default() };
+    let mut clean = ConfigText {
+        env: vec!["HOME=/root".into()],
+        ..ConfigText::default()
+    };
     assert!(s.scan_config(&mut clean).is_none());
     assert_eq!(clean.env, vec!["HOME=/root".to_owned()]);
 }
@@ -215,27 +253,59 @@ fn allowlists_from_rule_files() {
     let scan = |toml: &str, path: &str, text: &str| {
         let cfg = SecretConfig::from_toml(toml, Path::new("r.toml")).unwrap();
         assert!(cfg.rejected.is_empty(), "{:?}", cfg.rejected);
-        SecretScanner::new(cfg, key()).unwrap().scan_bytes(path, text.as_bytes()).len()
+        SecretScanner::new(cfg, key())
+            .unwrap()
+            .scan_bytes(path, text.as_bytes())
+            .len()
     };
     let text = "a = tok_abc123def456\n";
     assert_eq!(scan(rule, "x.txt", text), 1);
     // Stopwords (case-insensitive, contained in the secret).
-    assert_eq!(scan(&format!("{rule}[[rules.allowlists]]\nstopwords = [\"ABC123\"]\n"), "x.txt", text), 0);
+    assert_eq!(
+        scan(
+            &format!("{rule}[[rules.allowlists]]\nstopwords = [\"ABC123\"]\n"),
+            "x.txt",
+            text
+        ),
+        0
+    );
     // AND: path and regex must both hold.
-    let and = format!("{rule}[[rules.allowlists]]\ncondition = \"AND\"\npaths = ['''\\.txt$''']\nregexes = ['''^abc''']\n");
+    let and = format!(
+        "{rule}[[rules.allowlists]]\ncondition = \"AND\"\npaths = ['''\\.txt$''']\nregexes = ['''^abc''']\n"
+    );
     assert_eq!(scan(&and, "x.txt", text), 0);
     assert_eq!(scan(&and, "x.cfg", text), 1);
     // regexTarget = line.
-    let line = format!("{rule}[[rules.allowlists]]\nregexTarget = \"line\"\nregexes = ['''^a = ''']\n");
+    let line =
+        format!("{rule}[[rules.allowlists]]\nregexTarget = \"line\"\nregexes = ['''^a = ''']\n");
     assert_eq!(scan(&line, "x.txt", text), 0);
     assert_eq!(scan(&line, "x.txt", "b = tok_abc123def456\n"), 1);
     // Legacy [rules.allowlist].
-    assert_eq!(scan(&format!("{rule}[rules.allowlist]\nregexes = ['''def456$''']\n"), "x.txt", text), 0);
+    assert_eq!(
+        scan(
+            &format!("{rule}[rules.allowlist]\nregexes = ['''def456$''']\n"),
+            "x.txt",
+            text
+        ),
+        0
+    );
     // Global allowlists, with targetRules.
-    assert_eq!(scan(&format!("{rule}[allowlist]\npaths = ['''^x\\.txt$''']\n"), "x.txt", text), 0);
-    let other = "[[rules]]\nid = \"other\"\nregex = '''oth_([a-z0-9]{12})'''\nkeywords = [\"oth_\"]\n";
-    let targeted = format!("{rule}{other}[[allowlists]]\ntargetRules = [\"other\"]\nregexes = ['''.*''']\n");
-    assert_eq!(scan(&targeted, "x.txt", "tok_abc123def456 oth_abc123def456\n"), 1);
+    assert_eq!(
+        scan(
+            &format!("{rule}[allowlist]\npaths = ['''^x\\.txt$''']\n"),
+            "x.txt",
+            text
+        ),
+        0
+    );
+    let other =
+        "[[rules]]\nid = \"other\"\nregex = '''oth_([a-z0-9]{12})'''\nkeywords = [\"oth_\"]\n";
+    let targeted =
+        format!("{rule}{other}[[allowlists]]\ntargetRules = [\"other\"]\nregexes = ['''.*''']\n");
+    assert_eq!(
+        scan(&targeted, "x.txt", "tok_abc123def456 oth_abc123def456\n"),
+        1
+    );
     // Path-only rule: the file itself is the finding.
     let path_rule = "[[rules]]\nid = \"pkcs12\"\npath = '''\\.p12$'''\n";
     assert_eq!(scan(path_rule, "etc/cert.p12", "anything at all"), 1);

@@ -20,15 +20,23 @@ struct G(u64);
 
 impl G {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
     fn from(&mut self, set: &str, n: usize) -> String {
         let b = set.as_bytes();
-        (0..n).map(|_| b[(self.next() as usize) % b.len()] as char).collect()
+        (0..n)
+            .map(|_| b[(self.next() as usize) % b.len()] as char)
+            .collect()
     }
     fn an(&mut self, n: usize) -> String {
-        self.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", n)
+        self.from(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+            n,
+        )
     }
     fn lo(&mut self, n: usize) -> String {
         self.from("abcdefghijklmnopqrstuvwxyz0123456789", n)
@@ -43,13 +51,23 @@ impl G {
         self.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", n)
     }
     fn b64(&mut self, n: usize) -> String {
-        self.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", n)
+        self.from(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+            n,
+        )
     }
     fn d(&mut self, n: usize) -> String {
         self.from("0123456789", n)
     }
     fn uuid(&mut self) -> String {
-        format!("{}-{}-{}-{}-{}", self.hx(8), self.hx(4), self.hx(4), self.hx(4), self.hx(12))
+        format!(
+            "{}-{}-{}-{}-{}",
+            self.hx(8),
+            self.hx(4),
+            self.hx(4),
+            self.hx(4),
+            self.hx(12)
+        )
     }
 }
 
@@ -59,96 +77,418 @@ fn samples() -> Vec<(&'static str, &'static str, String)> {
     let mut g = G(42);
     let f = "app/settings.conf";
     vec![
-        ("aws-access-key-id", f, format!("AWS_ACCESS_KEY_ID=AKIA{}", g.up(16))),
-        ("aws-secret-access-key", f, format!("aws_secret_access_key = {}", g.b64(40))),
-        ("aws-session-token", f, format!("aws_session_token = {}", g.b64(220))),
+        (
+            "aws-access-key-id",
+            f,
+            format!("AWS_ACCESS_KEY_ID=AKIA{}", g.up(16)),
+        ),
+        (
+            "aws-secret-access-key",
+            f,
+            format!("aws_secret_access_key = {}", g.b64(40)),
+        ),
+        (
+            "aws-session-token",
+            f,
+            format!("aws_session_token = {}", g.b64(220)),
+        ),
         ("aws-mws-key", f, format!("mws = amzn.mws.{}", g.uuid())),
-        ("aws-bedrock-api-key", f, format!("BEDROCK=ABSK{}", g.b64(120))),
-        ("gcp-service-account", "sa.json", format!("{{\"type\": \"service_account\", \"private_key_id\": \"{}\"}}", g.hx(40))),
+        (
+            "aws-bedrock-api-key",
+            f,
+            format!("BEDROCK=ABSK{}", g.b64(120)),
+        ),
+        (
+            "gcp-service-account",
+            "sa.json",
+            format!(
+                "{{\"type\": \"service_account\", \"private_key_id\": \"{}\"}}",
+                g.hx(40)
+            ),
+        ),
         ("gcp-api-key", f, format!("key=AIza{}", g.an(35))),
-        ("gcp-oauth-client-secret", f, format!("secret=GOCSPX-{}", g.an(28))),
-        ("firebase-cloud-messaging-key", f, format!("fcm=AAAA{}:APA91b{}", g.an(7), g.an(134))),
-        ("azure-storage-account-key", f, format!("DefaultEndpointsProtocol=https;AccountName=x;AccountKey={}==;", g.b64(86))),
-        ("azure-shared-access-key", f, format!("Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=R;SharedAccessKey={}=", g.b64(43))),
-        ("azure-sas-token", f, format!("https://x.blob.core.windows.net/c?sv=2023-11-03&sr=b&sp=r&sig={}%3D", g.an(43))),
-        ("azure-devops-pat", f, format!("AZURE_DEVOPS_PAT={}", g.from("abcdefghijklmnopqrstuvwxyz234567", 52))),
-        ("azure-entra-client-secret", f, format!("client_secret=abc8Q~{}", g.an(34))),
-        ("azure-container-registry-credential", f, format!("{}JQQJ99{}YeBjFEqg7N{}", g.an(52), g.an(4), g.an(12))),
-        ("azure-container-registry-password", f, format!("myreg.azurecr.io password: {}", g.an(32))),
-        ("azure-app-config-connection-string", f, format!("Endpoint=https://x.azconfig.io;Id=ab12;Secret={}", g.an(40))),
-        ("azure-ai-services-key", f, format!("{}JQQJ99{}YeBjFXJ3w3{}", g.an(52), g.an(4), g.an(12))),
+        (
+            "gcp-oauth-client-secret",
+            f,
+            format!("secret=GOCSPX-{}", g.an(28)),
+        ),
+        (
+            "firebase-cloud-messaging-key",
+            f,
+            format!("fcm=AAAA{}:APA91b{}", g.an(7), g.an(134)),
+        ),
+        (
+            "azure-storage-account-key",
+            f,
+            format!(
+                "DefaultEndpointsProtocol=https;AccountName=x;AccountKey={}==;",
+                g.b64(86)
+            ),
+        ),
+        (
+            "azure-shared-access-key",
+            f,
+            format!(
+                "Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=R;SharedAccessKey={}=",
+                g.b64(43)
+            ),
+        ),
+        (
+            "azure-sas-token",
+            f,
+            format!(
+                "https://x.blob.core.windows.net/c?sv=2023-11-03&sr=b&sp=r&sig={}%3D",
+                g.an(43)
+            ),
+        ),
+        (
+            "azure-devops-pat",
+            f,
+            format!(
+                "AZURE_DEVOPS_PAT={}",
+                g.from("abcdefghijklmnopqrstuvwxyz234567", 52)
+            ),
+        ),
+        (
+            "azure-entra-client-secret",
+            f,
+            format!("client_secret=abc8Q~{}", g.an(34)),
+        ),
+        (
+            "azure-container-registry-credential",
+            f,
+            format!("{}JQQJ99{}YeBjFEqg7N{}", g.an(52), g.an(4), g.an(12)),
+        ),
+        (
+            "azure-container-registry-password",
+            f,
+            format!("myreg.azurecr.io password: {}", g.an(32)),
+        ),
+        (
+            "azure-app-config-connection-string",
+            f,
+            format!("Endpoint=https://x.azconfig.io;Id=ab12;Secret={}", g.an(40)),
+        ),
+        (
+            "azure-ai-services-key",
+            f,
+            format!("{}JQQJ99{}YeBjFXJ3w3{}", g.an(52), g.an(4), g.an(12)),
+        ),
         ("github-pat", f, format!("GH=ghp_{}", g.an(36))),
         ("github-oauth", f, format!("GH=gho_{}", g.an(36))),
         ("github-app-token", f, format!("GH=ghs_{}", g.an(36))),
         ("github-refresh-token", f, format!("GH=ghr_{}", g.an(36))),
-        ("github-fine-grained-pat", f, format!("GH=github_pat_{}_{}", g.an(22), g.an(59))),
+        (
+            "github-fine-grained-pat",
+            f,
+            format!("GH=github_pat_{}_{}", g.an(22), g.an(59)),
+        ),
         ("gitlab-pat", f, format!("GL=glpat-{}", g.an(20))),
-        ("gitlab-pipeline-trigger-token", f, format!("GL=glptt-{}", g.hx(40))),
+        (
+            "gitlab-pipeline-trigger-token",
+            f,
+            format!("GL=glptt-{}", g.hx(40)),
+        ),
         ("gitlab-runner-token", f, format!("GL=glrt-{}", g.an(20))),
         ("gitlab-deploy-token", f, format!("GL=gldt-{}", g.an(20))),
-        ("gitlab-oauth-app-secret", f, format!("GL=gloas-{}", g.an(64))),
+        (
+            "gitlab-oauth-app-secret",
+            f,
+            format!("GL=gloas-{}", g.an(64)),
+        ),
         ("gitlab-scim-token", f, format!("GL=glsoat-{}", g.an(20))),
-        ("bitbucket-client-id", f, format!("BITBUCKET_CLIENT_ID=\"{}\"", g.lo(32))),
-        ("bitbucket-client-secret", f, format!("BITBUCKET_CLIENT_SECRET=\"{}\"", g.lo(64))),
+        (
+            "bitbucket-client-id",
+            f,
+            format!("BITBUCKET_CLIENT_ID=\"{}\"", g.lo(32)),
+        ),
+        (
+            "bitbucket-client-secret",
+            f,
+            format!("BITBUCKET_CLIENT_SECRET=\"{}\"", g.lo(64)),
+        ),
         ("bitbucket-app-password", f, format!("BB=ATBB{}", g.an(32))),
-        ("atlassian-api-token", f, format!("JIRA=ATATT3{}", g.an(180))),
-        ("slack-access-token", f, format!("SLACK=xoxb-{}-{}-{}", g.d(12), g.d(12), g.an(24))),
-        ("slack-app-token", f, format!("SLACK=xapp-1-A{}-{}-{}", g.up(10), g.d(13), g.hx(64))),
-        ("slack-config-token", f, format!("SLACK=xoxe.xoxp-1-{}", g.up(164))),
-        ("slack-web-hook", f, format!("url: https://hooks.slack.com/services/T{}/B{}/{}", g.up(8), g.up(8), g.an(24))),
-        ("stripe-secret-token", f, format!("STRIPE=sk_live_{}", g.an(24))),
-        ("stripe-publishable-token", f, format!("STRIPE=pk_live_{}", g.an(24))),
-        ("stripe-webhook-secret", f, format!("STRIPE=whsec_{}", g.an(32))),
+        (
+            "atlassian-api-token",
+            f,
+            format!("JIRA=ATATT3{}", g.an(180)),
+        ),
+        (
+            "slack-access-token",
+            f,
+            format!("SLACK=xoxb-{}-{}-{}", g.d(12), g.d(12), g.an(24)),
+        ),
+        (
+            "slack-app-token",
+            f,
+            format!("SLACK=xapp-1-A{}-{}-{}", g.up(10), g.d(13), g.hx(64)),
+        ),
+        (
+            "slack-config-token",
+            f,
+            format!("SLACK=xoxe.xoxp-1-{}", g.up(164)),
+        ),
+        (
+            "slack-web-hook",
+            f,
+            format!(
+                "url: https://hooks.slack.com/services/T{}/B{}/{}",
+                g.up(8),
+                g.up(8),
+                g.an(24)
+            ),
+        ),
+        (
+            "stripe-secret-token",
+            f,
+            format!("STRIPE=sk_live_{}", g.an(24)),
+        ),
+        (
+            "stripe-publishable-token",
+            f,
+            format!("STRIPE=pk_live_{}", g.an(24)),
+        ),
+        (
+            "stripe-webhook-secret",
+            f,
+            format!("STRIPE=whsec_{}", g.an(32)),
+        ),
         ("square-access-token", f, format!("SQUARE=EAAA{}", g.an(56))),
-        ("square-oauth-secret", f, format!("SQUARE=sq0csp-{}", g.an(43))),
-        ("braintree-access-token", f, format!("BT=access_token$production${}${}", g.lo(16), g.hx(32))),
-        ("paypal-client-secret", f, format!("PAYPAL_CLIENT_SECRET=\"E{}\"", g.an(79))),
-        ("flutterwave-public-key", f, format!("FLW=FLWSECK_TEST-{}-X", g.hx(32))),
-        ("gocardless-api-token", f, format!("GOCARDLESS_TOKEN=\"live_{}\"", g.lo(40))),
+        (
+            "square-oauth-secret",
+            f,
+            format!("SQUARE=sq0csp-{}", g.an(43)),
+        ),
+        (
+            "braintree-access-token",
+            f,
+            format!("BT=access_token$production${}${}", g.lo(16), g.hx(32)),
+        ),
+        (
+            "paypal-client-secret",
+            f,
+            format!("PAYPAL_CLIENT_SECRET=\"E{}\"", g.an(79)),
+        ),
+        (
+            "flutterwave-public-key",
+            f,
+            format!("FLW=FLWSECK_TEST-{}-X", g.hx(32)),
+        ),
+        (
+            "gocardless-api-token",
+            f,
+            format!("GOCARDLESS_TOKEN=\"live_{}\"", g.lo(40)),
+        ),
         ("duffel-api-token", f, format!("D=duffel_test_{}", g.an(43))),
         ("easypost-api-token", f, format!("E=EZAK{}", g.an(54))),
         ("shippo-api-token", f, format!("S=shippo_live_{}", g.hx(40))),
-        ("twilio-api-key", f, format!("TWILIO_API_KEY=SK{}", g.hx(32))),
-        ("twilio-auth-token", f, format!("TWILIO_AUTH_TOKEN=\"{}\"", g.hx(32))),
-        ("sendgrid-api-token", f, format!("SENDGRID=SG.{}.{}", g.an(22), g.an(43))),
-        ("mailgun-token", f, format!("MAILGUN_API_KEY=\"key-{}\"", g.hx(32))),
-        ("mailgun-signing-key", f, format!("MAILGUN_SIGNING_KEY=\"{}-{}-{}\"", g.hx(32), g.hx(8), g.hx(8))),
-        ("mailgun-pub-key", f, format!("MAILGUN_PUBLIC=\"pubkey-{}\"", g.hx(32))),
+        (
+            "twilio-api-key",
+            f,
+            format!("TWILIO_API_KEY=SK{}", g.hx(32)),
+        ),
+        (
+            "twilio-auth-token",
+            f,
+            format!("TWILIO_AUTH_TOKEN=\"{}\"", g.hx(32)),
+        ),
+        (
+            "sendgrid-api-token",
+            f,
+            format!("SENDGRID=SG.{}.{}", g.an(22), g.an(43)),
+        ),
+        (
+            "mailgun-token",
+            f,
+            format!("MAILGUN_API_KEY=\"key-{}\"", g.hx(32)),
+        ),
+        (
+            "mailgun-signing-key",
+            f,
+            format!(
+                "MAILGUN_SIGNING_KEY=\"{}-{}-{}\"",
+                g.hx(32),
+                g.hx(8),
+                g.hx(8)
+            ),
+        ),
+        (
+            "mailgun-pub-key",
+            f,
+            format!("MAILGUN_PUBLIC=\"pubkey-{}\"", g.hx(32)),
+        ),
         ("mailchimp-api-key", f, format!("MC={}-us12", g.hx(32))),
-        ("sendinblue-api-token", f, format!("BREVO=xkeysib-{}-{}", g.hx(64), g.an(16))),
-        ("messagebird-api-token", f, format!("MESSAGEBIRD_KEY=\"{}\"", g.lo(25))),
-        ("telegram-bot-token", f, format!("TG={}:AA{}", g.d(9), g.an(33))),
-        ("discord-api-token", f, format!("DISCORD_BOT_TOKEN=\"M{}.{}.{}\"", g.an(23), g.an(6), g.an(27))),
-        ("discord-client-secret", f, format!("DISCORD_CLIENT_SECRET=\"{}\"", g.lo(32))),
-        ("discord-webhook", f, format!("hook: https://discord.com/api/webhooks/{}/{}", g.d(18), g.an(68))),
-        ("intercom-api-token", f, format!("INTERCOM_TOKEN=\"{}\"", g.lo(60))),
+        (
+            "sendinblue-api-token",
+            f,
+            format!("BREVO=xkeysib-{}-{}", g.hx(64), g.an(16)),
+        ),
+        (
+            "messagebird-api-token",
+            f,
+            format!("MESSAGEBIRD_KEY=\"{}\"", g.lo(25)),
+        ),
+        (
+            "telegram-bot-token",
+            f,
+            format!("TG={}:AA{}", g.d(9), g.an(33)),
+        ),
+        (
+            "discord-api-token",
+            f,
+            format!(
+                "DISCORD_BOT_TOKEN=\"M{}.{}.{}\"",
+                g.an(23),
+                g.an(6),
+                g.an(27)
+            ),
+        ),
+        (
+            "discord-client-secret",
+            f,
+            format!("DISCORD_CLIENT_SECRET=\"{}\"", g.lo(32)),
+        ),
+        (
+            "discord-webhook",
+            f,
+            format!(
+                "hook: https://discord.com/api/webhooks/{}/{}",
+                g.d(18),
+                g.an(68)
+            ),
+        ),
+        (
+            "intercom-api-token",
+            f,
+            format!("INTERCOM_TOKEN=\"{}\"", g.lo(60)),
+        ),
         ("npm-access-token", f, format!("NPM=npm_{}", g.an(36))),
-        ("npmrc-auth-token", ".npmrc", format!("//registry.npmjs.org/:_authToken={}", g.an(40))),
-        ("npmrc-auth-basic", "root/.npmrc", format!("_auth={}", g.b64(24))),
-        ("pypi-upload-token", f, format!("password = pypi-AgEIcHlwaS5vcmc{}", g.an(70))),
+        (
+            "npmrc-auth-token",
+            ".npmrc",
+            format!("//registry.npmjs.org/:_authToken={}", g.an(40)),
+        ),
+        (
+            "npmrc-auth-basic",
+            "root/.npmrc",
+            format!("_auth={}", g.b64(24)),
+        ),
+        (
+            "pypi-upload-token",
+            f,
+            format!("password = pypi-AgEIcHlwaS5vcmc{}", g.an(70)),
+        ),
         ("rubygems-api-token", f, format!("R=rubygems_{}", g.hx(48))),
         ("clojars-api-token", f, format!("C=CLOJARS_{}", g.lo(60))),
-        ("private-packagist-token", f, format!("P=packagist_uut_{}", g.an(68))),
+        (
+            "private-packagist-token",
+            f,
+            format!("P=packagist_uut_{}", g.an(68)),
+        ),
         ("jfrog-api-key", f, format!("J=AKCp{}", g.an(69))),
-        ("jfrog-identity-token", f, format!("ARTIFACTORY_TOKEN=\"{}\"", g.lo(64))),
+        (
+            "jfrog-identity-token",
+            f,
+            format!("ARTIFACTORY_TOKEN=\"{}\"", g.lo(64)),
+        ),
         ("nuget-api-key", f, format!("N=oy2{}", g.lo(43))),
         ("docker-hub-pat", f, format!("D=dckr_pat_{}", g.an(27))),
-        ("dockerconfig-secret", "k8s/secret.yaml", format!("  .dockerconfigjson: {}", g.b64(40))),
-        ("docker-config-auth", "root/.docker/config.json", format!("{{\"auths\": {{\"r.io\": {{\"auth\": \"{}\"}}}}}}", g.b64(40))),
-        ("kubeconfig-client-key", "root/.kube/config", format!("    client-key-data: {}", g.b64(120))),
-        ("private-key", "etc/ssl/key.pem", format!("-----BEGIN RSA PRIVATE KEY-----\n{}\n{}\n-----END RSA PRIVATE KEY-----\n", g.b64(64), g.b64(64))),
-        ("putty-private-key", "k.ppk", format!("PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nPublic-Lines: 1\n{}\nPrivate-Lines: 2\n{}\n{}\nPrivate-MAC: {}\n", g.b64(60), g.b64(64), g.b64(20), g.hx(40))),
-        ("age-secret-key", f, format!("AGE-SECRET-KEY-1{}", g.from("QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 58))),
-        ("jwt-token", f, format!("jwt: eyJ{}.eyJ{}.{}", g.an(20), g.an(30), g.an(30))),
-        ("openai-project-api-key", f, format!("O=sk-proj-{}T3BlbkFJ{}", g.an(20), g.an(20))),
-        ("openai-service-account-key", f, format!("O=sk-svcacct-{}T3BlbkFJ{}", g.an(20), g.an(20))),
-        ("openai-admin-api-key", f, format!("O=sk-admin-{}T3BlbkFJ{}", g.an(20), g.an(20))),
-        ("openai-service-api-key", f, format!("O=sk-service-acct-{}T3BlbkFJ{}", g.an(20), g.an(20))),
-        ("openai-legacy-api-key", f, format!("O=sk-{}T3BlbkFJ{}", g.an(20), g.an(20))),
-        ("openai-realtime-client-secret", f, format!("O=ek_{}", g.hx(32))),
-        ("anthropic-api-key", f, format!("A=sk-ant-api03-{}AA", g.an(93))),
-        ("hugging-face-access-token", f, format!("HF=hf_{}", g.an(34))),
-        ("hugging-face-org-token", f, format!("HF=api_org_{}", g.al(34))),
+        (
+            "dockerconfig-secret",
+            "k8s/secret.yaml",
+            format!("  .dockerconfigjson: {}", g.b64(40)),
+        ),
+        (
+            "docker-config-auth",
+            "root/.docker/config.json",
+            format!(
+                "{{\"auths\": {{\"r.io\": {{\"auth\": \"{}\"}}}}}}",
+                g.b64(40)
+            ),
+        ),
+        (
+            "kubeconfig-client-key",
+            "root/.kube/config",
+            format!("    client-key-data: {}", g.b64(120)),
+        ),
+        (
+            "private-key",
+            "etc/ssl/key.pem",
+            format!(
+                "-----BEGIN RSA PRIVATE KEY-----\n{}\n{}\n-----END RSA PRIVATE KEY-----\n",
+                g.b64(64),
+                g.b64(64)
+            ),
+        ),
+        (
+            "putty-private-key",
+            "k.ppk",
+            format!(
+                "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nPublic-Lines: 1\n{}\nPrivate-Lines: 2\n{}\n{}\nPrivate-MAC: {}\n",
+                g.b64(60),
+                g.b64(64),
+                g.b64(20),
+                g.hx(40)
+            ),
+        ),
+        (
+            "age-secret-key",
+            f,
+            format!(
+                "AGE-SECRET-KEY-1{}",
+                g.from("QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 58)
+            ),
+        ),
+        (
+            "jwt-token",
+            f,
+            format!("jwt: eyJ{}.eyJ{}.{}", g.an(20), g.an(30), g.an(30)),
+        ),
+        (
+            "openai-project-api-key",
+            f,
+            format!("O=sk-proj-{}T3BlbkFJ{}", g.an(20), g.an(20)),
+        ),
+        (
+            "openai-service-account-key",
+            f,
+            format!("O=sk-svcacct-{}T3BlbkFJ{}", g.an(20), g.an(20)),
+        ),
+        (
+            "openai-admin-api-key",
+            f,
+            format!("O=sk-admin-{}T3BlbkFJ{}", g.an(20), g.an(20)),
+        ),
+        (
+            "openai-service-api-key",
+            f,
+            format!("O=sk-service-acct-{}T3BlbkFJ{}", g.an(20), g.an(20)),
+        ),
+        (
+            "openai-legacy-api-key",
+            f,
+            format!("O=sk-{}T3BlbkFJ{}", g.an(20), g.an(20)),
+        ),
+        (
+            "openai-realtime-client-secret",
+            f,
+            format!("O=ek_{}", g.hx(32)),
+        ),
+        (
+            "anthropic-api-key",
+            f,
+            format!("A=sk-ant-api03-{}AA", g.an(93)),
+        ),
+        (
+            "hugging-face-access-token",
+            f,
+            format!("HF=hf_{}", g.an(34)),
+        ),
+        (
+            "hugging-face-org-token",
+            f,
+            format!("HF=api_org_{}", g.al(34)),
+        ),
         ("groq-api-key", f, format!("G=gsk_{}", g.an(52))),
         ("replicate-api-token", f, format!("R=r8_{}", g.an(37))),
         ("perplexity-api-key", f, format!("P=pplx-{}", g.an(48))),
@@ -156,67 +496,229 @@ fn samples() -> Vec<(&'static str, &'static str, String)> {
         ("datadog-api-key", f, format!("DD_API_KEY={}", g.hx(32))),
         ("datadog-app-key", f, format!("DD_APP_KEY={}", g.hx(40))),
         ("new-relic-user-api-key", f, format!("NR=NRAK-{}", g.up(27))),
-        ("new-relic-browser-api-token", f, format!("NR=NRJS-{}", g.hx(19))),
+        (
+            "new-relic-browser-api-token",
+            f,
+            format!("NR=NRJS-{}", g.hx(19)),
+        ),
         ("new-relic-insert-key", f, format!("NR=NRII-{}", g.an(32))),
         ("new-relic-license-key", f, format!("NR={}NRAL", g.hx(36))),
         ("sentry-org-token", f, format!("S=sntrys_eyJ{}", g.an(80))),
         ("sentry-user-token", f, format!("S=sntryu_{}", g.hx(64))),
         ("grafana-api-token", f, format!("G=eyJrIjoi{}", g.an(80))),
         ("grafana-cloud-api-token", f, format!("G=glc_{}", g.an(40))),
-        ("grafana-service-account-token", f, format!("G=glsa_{}_{}", g.an(32), g.hx(8))),
-        ("dynatrace-api-token", f, format!("D=dt0c01.{}.{}", g.up(24), g.up(64))),
-        ("okta-api-token", f, format!("OKTA_API_TOKEN=\"00{}\"", g.an(40))),
-        ("hashicorp-tf-api-token", f, format!("T={}.atlasv1.{}", g.an(14), g.an(64))),
+        (
+            "grafana-service-account-token",
+            f,
+            format!("G=glsa_{}_{}", g.an(32), g.hx(8)),
+        ),
+        (
+            "dynatrace-api-token",
+            f,
+            format!("D=dt0c01.{}.{}", g.up(24), g.up(64)),
+        ),
+        (
+            "okta-api-token",
+            f,
+            format!("OKTA_API_TOKEN=\"00{}\"", g.an(40)),
+        ),
+        (
+            "hashicorp-tf-api-token",
+            f,
+            format!("T={}.atlasv1.{}", g.an(14), g.an(64)),
+        ),
         ("vault-service-token", f, format!("V=hvs.{}", g.an(100))),
         ("vault-batch-token", f, format!("V=hvb.{}", g.an(150))),
         ("digitalocean-token", f, format!("D=dop_v1_{}", g.hx(64))),
         ("heroku-api-key", f, format!("HEROKU_API_KEY={}", g.uuid())),
-        ("cloudflare-api-token", f, format!("CLOUDFLARE_API_TOKEN=\"{}\"", g.an(40))),
-        ("cloudflare-origin-ca-key", f, format!("C=v1.0-{}-{}", g.hx(24), g.hx(146))),
-        ("netlify-access-token", f, format!("NETLIFY_AUTH_TOKEN=\"{}\"", g.an(43))),
-        ("planetscale-password", f, format!("P=pscale_pw_{}", g.an(43))),
-        ("planetscale-api-token", f, format!("P=pscale_tkn_{}", g.an(43))),
+        (
+            "cloudflare-api-token",
+            f,
+            format!("CLOUDFLARE_API_TOKEN=\"{}\"", g.an(40)),
+        ),
+        (
+            "cloudflare-origin-ca-key",
+            f,
+            format!("C=v1.0-{}-{}", g.hx(24), g.hx(146)),
+        ),
+        (
+            "netlify-access-token",
+            f,
+            format!("NETLIFY_AUTH_TOKEN=\"{}\"", g.an(43)),
+        ),
+        (
+            "planetscale-password",
+            f,
+            format!("P=pscale_pw_{}", g.an(43)),
+        ),
+        (
+            "planetscale-api-token",
+            f,
+            format!("P=pscale_tkn_{}", g.an(43)),
+        ),
         ("pulumi-api-token", f, format!("P=pul-{}", g.hx(40))),
         ("doppler-api-token", f, format!("D=dp.pt.{}", g.an(43))),
-        ("postman-api-token", f, format!("P=PMAK-{}-{}", g.hx(24), g.hx(34))),
+        (
+            "postman-api-token",
+            f,
+            format!("P=PMAK-{}-{}", g.hx(24), g.hx(34)),
+        ),
         ("databricks-api-token", f, format!("D=dapi{}", g.hx(32))),
         ("sonarqube-token", f, format!("S=sqp_{}", g.hx(40))),
         ("snyk-api-token", f, format!("SNYK_TOKEN={}", g.uuid())),
         ("supabase-access-token", f, format!("S=sbp_{}", g.hx(40))),
-        ("notion-api-token", f, format!("N=ntn_{}{}", g.d(11), g.an(35))),
+        (
+            "notion-api-token",
+            f,
+            format!("N=ntn_{}{}", g.d(11), g.an(35)),
+        ),
         ("linear-api-token", f, format!("L=lin_api_{}", g.an(40))),
-        ("linear-client-secret", f, format!("LINEAR_CLIENT_SECRET=\"{}\"", g.hx(32))),
+        (
+            "linear-client-secret",
+            f,
+            format!("LINEAR_CLIENT_SECRET=\"{}\"", g.hx(32)),
+        ),
         ("frameio-api-token", f, format!("F=fio-u-{}", g.an(64))),
         ("typeform-api-token", f, format!("T=tfp_{}", g.an(59))),
         ("shopify-token", f, format!("S=shpat_{}", g.hx(32))),
         ("adobe-client-secret", f, format!("A=p8e-{}", g.an(32))),
         ("alibaba-access-key-id", f, format!("A=LTAI{}", g.an(20))),
-        ("alibaba-secret-key", f, format!("ALIBABA_SECRET=\"{}\"", g.lo(30))),
-        ("asana-client-secret", f, format!("ASANA_SECRET=\"{}\"", g.lo(32))),
-        ("beamer-api-token", f, format!("BEAMER_TOKEN=\"b_{}\"", g.lo(44))),
-        ("contentful-delivery-api-token", f, format!("CONTENTFUL_TOKEN=\"{}\"", g.lo(43))),
-        ("dropbox-api-token", f, format!("DROPBOX_TOKEN=\"sl.{}\"", g.an(140))),
-        ("fastly-api-token", f, format!("FASTLY_API_TOKEN=\"{}\"", g.lo(32))),
-        ("hubspot-api-token", f, format!("HUBSPOT_KEY=\"{}\"", g.uuid())),
-        ("mapbox-secret-token", f, format!("M=sk.eyJ{}.{}", g.an(60), g.an(22))),
-        ("facebook-access-token", f, format!("F=EAACEdEose0cBA{}", g.an(30))),
-        ("facebook-secret", f, format!("FACEBOOK_APP_SECRET=\"{}\"", g.hx(32))),
-        ("twitter-token", f, format!("TWITTER_SECRET=\"{}\"", g.lo(45))),
-        ("linkedin-client-secret", f, format!("LINKEDIN_CLIENT_SECRET=\"{}\"", g.lo(16))),
-        ("twitch-api-token", f, format!("TWITCH_TOKEN=\"{}\"", g.lo(30))),
-        ("algolia-api-key", f, format!("ALGOLIA_ADMIN_KEY=\"{}\"", g.lo(32))),
-        ("symfony-default-secret", "config/packages/framework.yaml", "framework:\n  secret: ThisTokenIsNotSoSecretChangeIt\n".to_owned()),
-        ("maven-settings-password", "root/.m2/settings.xml", format!("<server><password>{}</password></server>", g.an(16))),
-        ("maven-settings-passphrase", "root/.m2/settings.xml", format!("<server><passphrase>{}</passphrase></server>", g.an(16))),
-        ("maven-settings-security-master", "root/.m2/settings-security.xml", format!("<settingsSecurity><master>{}</master></settingsSecurity>", g.an(16))),
-        ("wordpress-db-password", "var/www/html/wp-config.php", format!("define( 'DB_PASSWORD', '{}' );", g.an(16))),
-        ("pgpass-password", "root/.pgpass", format!("db.internal:5432:app:app:{}\n", g.an(16))),
-        ("netrc-password", "root/.netrc", format!("machine git.internal login deploy password {}\n", g.an(16))),
-        ("db-connection-string", f, format!("DATABASE_URL=postgres://app:{}@db:5432/app", g.an(16))),
-        ("db-connection-string-password", f, format!("ConnectionString=\"Server=db;Database=app;User Id=sa;Password={};\"", g.an(16))),
-        ("url-credentials", f, format!("remote = https://deploy:{}@git.internal/repo.git", g.an(16))),
-        ("generic-password", "app/config.yaml", format!("password: \"{}\"", g.an(20))),
-        ("generic-env-secret", "app/.env", format!("DB_PASSWORD={}\n", g.an(20))),
+        (
+            "alibaba-secret-key",
+            f,
+            format!("ALIBABA_SECRET=\"{}\"", g.lo(30)),
+        ),
+        (
+            "asana-client-secret",
+            f,
+            format!("ASANA_SECRET=\"{}\"", g.lo(32)),
+        ),
+        (
+            "beamer-api-token",
+            f,
+            format!("BEAMER_TOKEN=\"b_{}\"", g.lo(44)),
+        ),
+        (
+            "contentful-delivery-api-token",
+            f,
+            format!("CONTENTFUL_TOKEN=\"{}\"", g.lo(43)),
+        ),
+        (
+            "dropbox-api-token",
+            f,
+            format!("DROPBOX_TOKEN=\"sl.{}\"", g.an(140)),
+        ),
+        (
+            "fastly-api-token",
+            f,
+            format!("FASTLY_API_TOKEN=\"{}\"", g.lo(32)),
+        ),
+        (
+            "hubspot-api-token",
+            f,
+            format!("HUBSPOT_KEY=\"{}\"", g.uuid()),
+        ),
+        (
+            "mapbox-secret-token",
+            f,
+            format!("M=sk.eyJ{}.{}", g.an(60), g.an(22)),
+        ),
+        (
+            "facebook-access-token",
+            f,
+            format!("F=EAACEdEose0cBA{}", g.an(30)),
+        ),
+        (
+            "facebook-secret",
+            f,
+            format!("FACEBOOK_APP_SECRET=\"{}\"", g.hx(32)),
+        ),
+        (
+            "twitter-token",
+            f,
+            format!("TWITTER_SECRET=\"{}\"", g.lo(45)),
+        ),
+        (
+            "linkedin-client-secret",
+            f,
+            format!("LINKEDIN_CLIENT_SECRET=\"{}\"", g.lo(16)),
+        ),
+        (
+            "twitch-api-token",
+            f,
+            format!("TWITCH_TOKEN=\"{}\"", g.lo(30)),
+        ),
+        (
+            "algolia-api-key",
+            f,
+            format!("ALGOLIA_ADMIN_KEY=\"{}\"", g.lo(32)),
+        ),
+        (
+            "symfony-default-secret",
+            "config/packages/framework.yaml",
+            "framework:\n  secret: ThisTokenIsNotSoSecretChangeIt\n".to_owned(),
+        ),
+        (
+            "maven-settings-password",
+            "root/.m2/settings.xml",
+            format!("<server><password>{}</password></server>", g.an(16)),
+        ),
+        (
+            "maven-settings-passphrase",
+            "root/.m2/settings.xml",
+            format!("<server><passphrase>{}</passphrase></server>", g.an(16)),
+        ),
+        (
+            "maven-settings-security-master",
+            "root/.m2/settings-security.xml",
+            format!(
+                "<settingsSecurity><master>{}</master></settingsSecurity>",
+                g.an(16)
+            ),
+        ),
+        (
+            "wordpress-db-password",
+            "var/www/html/wp-config.php",
+            format!("define( 'DB_PASSWORD', '{}' );", g.an(16)),
+        ),
+        (
+            "pgpass-password",
+            "root/.pgpass",
+            format!("db.internal:5432:app:app:{}\n", g.an(16)),
+        ),
+        (
+            "netrc-password",
+            "root/.netrc",
+            format!("machine git.internal login deploy password {}\n", g.an(16)),
+        ),
+        (
+            "db-connection-string",
+            f,
+            format!("DATABASE_URL=postgres://app:{}@db:5432/app", g.an(16)),
+        ),
+        (
+            "db-connection-string-password",
+            f,
+            format!(
+                "ConnectionString=\"Server=db;Database=app;User Id=sa;Password={};\"",
+                g.an(16)
+            ),
+        ),
+        (
+            "url-credentials",
+            f,
+            format!("remote = https://deploy:{}@git.internal/repo.git", g.an(16)),
+        ),
+        (
+            "generic-password",
+            "app/config.yaml",
+            format!("password: \"{}\"", g.an(20)),
+        ),
+        (
+            "generic-env-secret",
+            "app/.env",
+            format!("DB_PASSWORD={}\n", g.an(20)),
+        ),
     ]
 }
 
@@ -231,21 +733,43 @@ fn every_builtin_rule_finds_its_sample() {
         if found.iter().any(|f| f.rule_id == rule) {
             covered.insert(rule);
         } else {
-            failures.push(format!("{rule}: {:?}", found.iter().map(|f| &f.rule_id).collect::<Vec<_>>()));
+            failures.push(format!(
+                "{rule}: {:?}",
+                found.iter().map(|f| &f.rule_id).collect::<Vec<_>>()
+            ));
         }
     }
-    assert!(failures.is_empty(), "samples not found:\n{}", failures.join("\n"));
-    let missing: Vec<&str> = s.rules().iter().map(|r| r.id.as_str()).filter(|id| !covered.contains(id)).collect();
+    assert!(
+        failures.is_empty(),
+        "samples not found:\n{}",
+        failures.join("\n")
+    );
+    let missing: Vec<&str> = s
+        .rules()
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !covered.contains(id))
+        .collect();
     assert!(missing.is_empty(), "rules without a sample: {missing:?}");
     assert!(s.rule_count() >= 100, "{}", s.rule_count());
-    eprintln!("{} built-in rules, each with a positive sample", s.rule_count());
+    eprintln!(
+        "{} built-in rules, each with a positive sample",
+        s.rule_count()
+    );
 }
 
 #[test]
 fn every_rule_has_metadata() {
     let s = scanner();
     for r in s.rules() {
-        assert!(!r.id.is_empty() && r.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'), "{}", r.id);
+        assert!(
+            !r.id.is_empty()
+                && r.id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'),
+            "{}",
+            r.id
+        );
         assert!(!r.category.is_empty() && !r.title.is_empty(), "{}", r.id);
         assert!(r.remediation.len() > 40, "{}", r.id);
         assert_ne!(r.severity, wharf_types::Severity::Unknown, "{}", r.id);
@@ -278,7 +802,11 @@ fn decoys_and_placeholders_are_not_reported() {
     ];
     for d in decoys {
         let f = s.scan_bytes("app/app.conf", d.as_bytes());
-        assert!(f.is_empty(), "{d}: {:?}", f.iter().map(|f| &f.rule_id).collect::<Vec<_>>());
+        assert!(
+            f.is_empty(),
+            "{d}: {:?}",
+            f.iter().map(|f| &f.rule_id).collect::<Vec<_>>()
+        );
     }
 }
 
@@ -286,9 +814,19 @@ fn decoys_and_placeholders_are_not_reported() {
 fn entropy_threshold_of_generic_rules() {
     let s = scanner();
     // Low entropy: a word-like value.
-    assert!(s.scan_bytes("a.yaml", b"password: \"passwordpassword\"").is_empty());
-    assert!(s.scan_bytes("a.yaml", b"password: \"abcabcabcabc\"").is_empty());
-    assert_eq!(s.scan_bytes("a.yaml", b"password: \"q8Vx2LmZ0pRt7sYw\"").len(), 1);
+    assert!(
+        s.scan_bytes("a.yaml", b"password: \"passwordpassword\"")
+            .is_empty()
+    );
+    assert!(
+        s.scan_bytes("a.yaml", b"password: \"abcabcabcabc\"")
+            .is_empty()
+    );
+    assert_eq!(
+        s.scan_bytes("a.yaml", b"password: \"q8Vx2LmZ0pRt7sYw\"")
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -388,8 +926,16 @@ fn whole_file_window_mode_finds_the_same() {
     let whole = SecretScanner::new(cfg, FingerprintKey::from_bytes([1; 32])).unwrap();
     let lines = scanner();
     for (rule, path, text) in samples() {
-        let a: Vec<String> = lines.scan_bytes(path, text.as_bytes()).into_iter().map(|f| f.rule_id).collect();
-        let b: Vec<String> = whole.scan_bytes(path, text.as_bytes()).into_iter().map(|f| f.rule_id).collect();
+        let a: Vec<String> = lines
+            .scan_bytes(path, text.as_bytes())
+            .into_iter()
+            .map(|f| f.rule_id)
+            .collect();
+        let b: Vec<String> = whole
+            .scan_bytes(path, text.as_bytes())
+            .into_iter()
+            .map(|f| f.rule_id)
+            .collect();
         assert_eq!(a, b, "{rule}");
     }
 }
@@ -406,6 +952,9 @@ fn line_numbers_and_crlf() {
             _ => unreachable!(),
         })
         .collect();
-    assert_eq!(lines, vec![("github-pat".into(), 4), ("aws-access-key-id".into(), 6)]);
+    assert_eq!(
+        lines,
+        vec![("github-pat".into(), 4), ("aws-access-key-id".into(), 6)]
+    );
     assert_eq!(f[0].excerpt, "GH=ghp_*****");
 }

@@ -56,15 +56,30 @@ const EXTEND: &str = "[extend]\nuseDefault = true\n";
 
 /// Trivy-only configurations, with the reason.
 const SKIPPED_CONFIGS: &[(&str, &str)] = &[
-    ("exclude-block.yaml", "Trivy-only `exclude-block` (regions of a file excluded by a regex spanning lines); gitleaks' format has no equivalent"),
-    ("global-exclude-block.yaml", "Trivy-only global `exclude-block`; gitleaks' format has no equivalent"),
-    ("multiple-secret-groups.yaml", "Trivy-only: two capture groups with the same name `secret` (rejected by the regex crate and by Go RE2 in gitleaks; gitleaks has one secretGroup)"),
+    (
+        "exclude-block.yaml",
+        "Trivy-only `exclude-block` (regions of a file excluded by a regex spanning lines); gitleaks' format has no equivalent",
+    ),
+    (
+        "global-exclude-block.yaml",
+        "Trivy-only global `exclude-block`; gitleaks' format has no equivalent",
+    ),
+    (
+        "multiple-secret-groups.yaml",
+        "Trivy-only: two capture groups with the same name `secret` (rejected by the regex crate and by Go RE2 in gitleaks; gitleaks has one secretGroup)",
+    ),
 ];
 
 /// Cases skipped with the reason.
 const SKIPPED_CASES: &[(&str, &str)] = &[
-    ("long obfuscated js code with secrets", "input file obfuscated.js is not part of the transcribed fixtures"),
-    ("multi-line secret exceeding overlap size (known limitation)", "Trivy streaming limitation (expects a miss); wharf scans whole files and finds it"),
+    (
+        "long obfuscated js code with secrets",
+        "input file obfuscated.js is not part of the transcribed fixtures",
+    ),
+    (
+        "multi-line secret exceeding overlap size (known limitation)",
+        "Trivy streaming limitation (expects a miss); wharf scans whole files and finds it",
+    ),
 ];
 
 /// Build the wharf configuration equivalent to a Trivy config file.
@@ -74,27 +89,49 @@ fn config_for(trivy_config: &str) -> Option<SecretConfig> {
     };
     let mut cfg = match trivy_config {
         "" => SecretConfig::builtin(),
-        "skip-test.yaml" | "config-disable-ghp.yaml" | "config-enable-ghp.yaml" | "skip-tests-config.yaml" => {
-            SecretConfig::builtin()
-        }
+        "skip-test.yaml"
+        | "config-disable-ghp.yaml"
+        | "config-enable-ghp.yaml"
+        | "skip-tests-config.yaml" => SecretConfig::builtin(),
         "config.yaml" | "config-disable-allow-rule-md.yaml" | "config-disable-rule1.yaml" => {
             toml(format!("{EXTEND}{RULE1}"))
         }
         "config-happy-keywords.yaml" => toml(format!("{EXTEND}{RULE1}keywords = [\"secret\"]\n")),
         "config-sad-keywords.yaml" => toml(format!("{EXTEND}{RULE1}keywords = [\"bla\"]\n")),
-        "allow-path.yaml" => toml(format!("{EXTEND}{RULE1}[[rules.allowlists]]\npaths = ['''.*\\.txt''']\n")),
-        "allow-regex.yaml" => toml(format!("{EXTEND}{RULE1}[[rules.allowlists]]\nregexes = ['''other''']\n")),
+        "allow-path.yaml" => toml(format!(
+            "{EXTEND}{RULE1}[[rules.allowlists]]\npaths = ['''.*\\.txt''']\n"
+        )),
+        "allow-regex.yaml" => toml(format!(
+            "{EXTEND}{RULE1}[[rules.allowlists]]\nregexes = ['''other''']\n"
+        )),
         "allow-regex-outside-group.yaml" => toml(format!(
             "{EXTEND}{}[[rules.allowlists]]\nregexTarget = \"match\"\nregexes = ['''line''']\n",
             RULE1.replace("(?P<key>(secret))(=|:)", "line secret(=|:)")
         )),
-        "global-allow-path.yaml" => toml(format!("{EXTEND}{RULE1}[[allowlists]]\npaths = ['''.*\\.txt''']\n")),
-        "global-allow-regex.yaml" => toml(format!("{EXTEND}{RULE1}[[allowlists]]\nregexes = ['''other''']\n")),
-        "config-without-severity.yaml" => toml(format!("{EXTEND}{}", RULE1_SOMEVALUE.replace("severity = \"SEVERITY\"\n", ""))),
-        "config-with-incorrect-severity.yaml" => toml(format!("{EXTEND}{}", RULE1_SOMEVALUE.replace("SEVERITY", "bad"))),
-        "config-with-non-uppercase-severity.yaml" => toml(format!("{EXTEND}{}", RULE1_SOMEVALUE.replace("SEVERITY", "uNknown"))),
-        "multi-line-on.yaml" => toml(format!("{EXTEND}[[rules]]\nid = \"multi-line-secret\"\nregex = '''(?m)^multi-line: \\d+$'''\n")),
-        "multi-line-off.yaml" => toml(format!("{EXTEND}[[rules]]\nid = \"multi-line-sect\"\nregex = '''^multi-line: \\d+$'''\n")),
+        "global-allow-path.yaml" => toml(format!(
+            "{EXTEND}{RULE1}[[allowlists]]\npaths = ['''.*\\.txt''']\n"
+        )),
+        "global-allow-regex.yaml" => toml(format!(
+            "{EXTEND}{RULE1}[[allowlists]]\nregexes = ['''other''']\n"
+        )),
+        "config-without-severity.yaml" => toml(format!(
+            "{EXTEND}{}",
+            RULE1_SOMEVALUE.replace("severity = \"SEVERITY\"\n", "")
+        )),
+        "config-with-incorrect-severity.yaml" => toml(format!(
+            "{EXTEND}{}",
+            RULE1_SOMEVALUE.replace("SEVERITY", "bad")
+        )),
+        "config-with-non-uppercase-severity.yaml" => toml(format!(
+            "{EXTEND}{}",
+            RULE1_SOMEVALUE.replace("SEVERITY", "uNknown")
+        )),
+        "multi-line-on.yaml" => toml(format!(
+            "{EXTEND}[[rules]]\nid = \"multi-line-secret\"\nregex = '''(?m)^multi-line: \\d+$'''\n"
+        )),
+        "multi-line-off.yaml" => toml(format!(
+            "{EXTEND}[[rules]]\nid = \"multi-line-sect\"\nregex = '''^multi-line: \\d+$'''\n"
+        )),
         _ => return None,
     };
     // Trivy's fixtures live under testdata/, so every case disables its
@@ -120,7 +157,10 @@ struct Tally {
 }
 
 fn expected_findings(want: Option<&Value>) -> Option<Vec<(String, u32)>> {
-    let Some(findings) = want.and_then(|w| w.get("Findings")).and_then(Value::as_array) else {
+    let Some(findings) = want
+        .and_then(|w| w.get("Findings"))
+        .and_then(Value::as_array)
+    else {
         return Some(Vec::new());
     };
     let mut out = Vec::new();
@@ -141,12 +181,17 @@ fn expected_findings(want: Option<&Value>) -> Option<Vec<(String, u32)>> {
 #[test]
 fn trivy_scanner_cases() {
     let dir = fixtures().join("trivy");
-    let doc: Value = serde_json::from_slice(&std::fs::read(fixtures().join("trivy.expected.json")).unwrap()).unwrap();
+    let doc: Value =
+        serde_json::from_slice(&std::fs::read(fixtures().join("trivy.expected.json")).unwrap())
+            .unwrap();
     let mut t = Tally::default();
     let mut scanners: BTreeMap<String, SecretScanner> = BTreeMap::new();
     for case in doc["cases"].as_array().unwrap() {
         let go_test = case["go_test"].as_str().unwrap_or_default();
-        if !matches!(go_test, "TestSecretScanner" | "TestSecretScannerWithStreaming") {
+        if !matches!(
+            go_test,
+            "TestSecretScanner" | "TestSecretScannerWithStreaming"
+        ) {
             continue; // TestParseConfig / TestIsSkippedSlashConversion: Trivy's YAML parser
         }
         let name = case["name"].as_str().unwrap_or_default().to_owned();
@@ -163,11 +208,19 @@ fn trivy_scanner_cases() {
             Some(p) => match std::fs::read(dir.join(p)) {
                 Ok(b) => (p.to_owned(), b),
                 Err(_) => {
-                    t.skipped.push(format!("{name}: input {p} missing from the fixtures"));
+                    t.skipped
+                        .push(format!("{name}: input {p} missing from the fixtures"));
                     continue;
                 }
             },
-            None => ("input.txt".to_owned(), case["input"].as_str().unwrap_or_default().as_bytes().to_vec()),
+            None => (
+                "input.txt".to_owned(),
+                case["input"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .as_bytes()
+                    .to_vec(),
+            ),
         };
         let want = match expected_findings(case.get("want")) {
             Some(w) => w,
@@ -184,7 +237,9 @@ fn trivy_scanner_cases() {
             }
         };
         let max_line = want.iter().map(|w| w.1).max().unwrap_or(0) as usize;
-        if case.get("input").is_some() && bytes.iter().filter(|&&b| b == b'\n').count() + 1 < max_line {
+        if case.get("input").is_some()
+            && bytes.iter().filter(|&&b| b == b'\n').count() + 1 < max_line
+        {
             t.skipped.push(format!(
                 "{name}: streaming input truncated in the transcription (the Go test builds it with strings.Repeat; only the prefix was kept)"
             ));
@@ -209,28 +264,41 @@ fn trivy_scanner_cases() {
         t.expected += want.len();
         t.found += want.iter().filter(|w| got.contains(w)).count();
         if got != want {
-            t.failures.push(format!("{name} [{config} {path}]: want {want:?}, got {got:?}"));
+            t.failures.push(format!(
+                "{name} [{config} {path}]: want {want:?}, got {got:?}"
+            ));
         }
     }
     eprintln!(
         "trivy scanner cases: {} run, {}/{} expected findings, {} skipped",
-        t.cases, t.found, t.expected, t.skipped.len()
+        t.cases,
+        t.found,
+        t.expected,
+        t.skipped.len()
     );
     for s in &t.skipped {
         eprintln!("  skipped: {s}");
     }
-    assert!(t.failures.is_empty(), "failures:\n{}", t.failures.join("\n"));
+    assert!(
+        t.failures.is_empty(),
+        "failures:\n{}",
+        t.failures.join("\n")
+    );
     assert!(t.cases >= 60, "ran {} cases", t.cases);
 }
 
 #[test]
 fn trivy_analyzer_cases() {
     let dir = fixtures().join("trivy-analyzer");
-    let doc: Value =
-        serde_json::from_slice(&std::fs::read(fixtures().join("trivy-analyzer.expected.json")).unwrap()).unwrap();
+    let doc: Value = serde_json::from_slice(
+        &std::fs::read(fixtures().join("trivy-analyzer.expected.json")).unwrap(),
+    )
+    .unwrap();
     let scanner = SecretScanner::new(
         {
-            let mut c = SecretConfig::from_toml(&format!("{EXTEND}{RULE1}"), Path::new("config.toml")).unwrap();
+            let mut c =
+                SecretConfig::from_toml(&format!("{EXTEND}{RULE1}"), Path::new("config.toml"))
+                    .unwrap();
             c.disabled_allow_rules.push("tests".into());
             c
         },
@@ -251,14 +319,18 @@ fn trivy_analyzer_cases() {
                     continue;
                 }
                 if config == "image-config.yaml" && file == "secret.txt" {
-                    skipped.push(format!("{name}: Trivy-only absolute path `/testdata/secret.txt` in a rule's path"));
+                    skipped.push(format!(
+                        "{name}: Trivy-only absolute path `/testdata/secret.txt` in a rule's path"
+                    ));
                     continue;
                 }
                 let bytes = std::fs::read(dir.join(file)).unwrap();
                 let expect_rule1 = config == "config.yaml";
                 let got = if config.is_empty() {
                     // No config: built-in rules only.
-                    SecretScanner::new(SecretConfig::builtin(), key()).unwrap().scan_bytes(file, &bytes)
+                    SecretScanner::new(SecretConfig::builtin(), key())
+                        .unwrap()
+                        .scan_bytes(file, &bytes)
                 } else {
                     scanner.scan_bytes(file, &bytes)
                 };
@@ -270,7 +342,11 @@ fn trivy_analyzer_cases() {
                     })
                     .collect();
                 if expect_rule1 {
-                    assert_eq!(lines, vec![("rule1".into(), 2), ("rule1".into(), 4)], "{name}");
+                    assert_eq!(
+                        lines,
+                        vec![("rule1".into(), 2), ("rule1".into(), 4)],
+                        "{name}"
+                    );
                 } else {
                     assert!(lines.is_empty(), "{name}: {lines:?}");
                 }
@@ -282,12 +358,16 @@ fn trivy_analyzer_cases() {
                     skipped.push(format!("{name}: Trivy skips its own config file; wharf's rule file is not in the image"));
                     continue;
                 }
-                let size = case["size"].as_u64().unwrap_or_else(|| std::fs::metadata(dir.join(file)).map_or(100, |m| m.len().max(100)));
+                let size = case["size"].as_u64().unwrap_or_else(|| {
+                    std::fs::metadata(dir.join(file)).map_or(100, |m| m.len().max(100))
+                });
                 let default = SecretScanner::new(SecretConfig::builtin(), key()).unwrap();
                 assert_eq!(default.wants(file, 0o644, size), want, "{name} ({file})");
                 run += 1;
             }
-            _ => skipped.push(format!("{name}: Trivy-only skip-dirs/skip-files configuration ({go_test})")),
+            _ => skipped.push(format!(
+                "{name}: Trivy-only skip-dirs/skip-files configuration ({go_test})"
+            )),
         }
     }
     eprintln!("trivy analyzer cases: {run} run, {} skipped", skipped.len());

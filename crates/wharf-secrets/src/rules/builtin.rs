@@ -30,7 +30,14 @@ impl B {
     }
 }
 
-fn r(id: &str, category: &str, title: &str, severity: Severity, keywords: &[&str], regex: &str) -> B {
+fn r(
+    id: &str,
+    category: &str,
+    title: &str,
+    severity: Severity,
+    keywords: &[&str],
+    regex: &str,
+) -> B {
     B(RuleSpec {
         id: id.to_owned(),
         category: category.to_owned(),
@@ -334,24 +341,96 @@ pub(crate) fn allow_rules() -> Vec<AllowlistSpec> {
         ..AllowlistSpec::default()
     };
     vec![
-        p("tests", "Test files and paths", &[r"(?i)(?:^|/)(?:tests?|__tests__|testdata|spec)/", r"(?i)(?:^|/)test[_-][^/]*$", r"(?i)[_.-]test\.[a-z]+$"]),
+        p(
+            "tests",
+            "Test files and paths",
+            &[
+                r"(?i)(?:^|/)(?:tests?|__tests__|testdata|spec)/",
+                r"(?i)(?:^|/)test[_-][^/]*$",
+                r"(?i)[_.-]test\.[a-z]+$",
+            ],
+        ),
         p("examples", "Example files and paths", &[r"(?i)example"]),
         p("markdown", "Markdown files", &[r"(?i)\.md$"]),
-        p("usr-dirs", "Documentation and headers installed by packages", &[r"^usr/(?:share/(?:doc|man|info|locale|i18n|licenses|zoneinfo|mime|icons|fonts|help)|include)/"]),
+        p(
+            "usr-dirs",
+            "Documentation and headers installed by packages",
+            &[
+                r"^usr/(?:share/(?:doc|man|info|locale|i18n|licenses|zoneinfo|mime|icons|fonts|help)|include)/",
+            ],
+        ),
         p("locale-dir", "Locale directories", &[r"(?:^|/)locales?/"]),
-        p("git-objects", "Git object stores and packs", &[r"(?:^|/)\.git/(?:objects|refs|logs)/", r"(?:^|/)\.git/(?:index|packed-refs)$"]),
-        p("vendor", "Go vendor trees", &[r"(?:^|/)vendor/(?:github\.com|golang\.org|google\.golang\.org|gopkg\.in|k8s\.io|sigs\.k8s\.io)/"]),
-        p("golang", "The Go distribution", &[r"^usr/(?:local/)?go/(?:src|test|misc|doc)/", r"^usr/lib/go-[0-9.]+/(?:src|test|misc|doc)/"]),
-        p("python", "Installed Python libraries", &[r"^(?:usr/(?:local/)?lib|opt/[^/]+/lib)/python[0-9.]+/", r"\.dist-info/"]),
-        p("rubygems", "Installed Ruby gems", &[r"^usr/(?:local/)?lib/ruby/(?:gems/)?[0-9.]+/", r"(?:^|/)gems/[^/]+/(?:test|spec|doc)/"]),
-        p("node.js", "Code, tests and docs of installed npm packages (config files are still scanned)", &[
-            r"(?:^|/)node_modules/(?:.*/)?(?:tests?|__tests__|specs?|examples?|docs?|fixtures?|benchmarks?)/",
-            r"(?:^|/)node_modules/(?:[^/]+/)*[^/]*\.(?:js|mjs|cjs|ts|mts|cts|jsx|tsx|map|flow|coffee|html?|css|scss|less|txt|markdown|d\.ts)$",
-            r"^usr/(?:local/)?lib/node_modules/npm/",
-        ]),
-        p("lockfiles", "Lock files (integrity hashes)", &[r"(?:^|/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|deno\.lock|Pipfile\.lock|poetry\.lock|uv\.lock|Gemfile\.lock|composer\.lock|Cargo\.lock|go\.sum|gradle\.lockfile|packages\.lock\.json)$"]),
-        p("wordpress", "WordPress core sources", &[r"^usr/src/wordpress/wp-(?:includes|admin)/"]),
-        p("anaconda-log", "Conda package cache", &[r"^opt/conda/pkgs/"]),
-        p("binary-extensions", "Images, fonts, archives and office documents", &[r"(?i)\.(?:png|jpe?g|gif|bmp|ico|webp|tiff?|svgz|eot|[ot]tf|woff2?|zip|gz|tgz|bz2|xz|zst|7z|rar|tar|jar|war|ear|whl|deb|rpm|apk|pdf|docx?|xlsx?|pptx?|odt|ods|so|a|o|dll|exe|pyc|pyo|class|wasm|mo|db|sqlite3?)$"]),
+        p(
+            "git-objects",
+            "Git object stores and packs",
+            &[
+                r"(?:^|/)\.git/(?:objects|refs|logs)/",
+                r"(?:^|/)\.git/(?:index|packed-refs)$",
+            ],
+        ),
+        p(
+            "vendor",
+            "Go vendor trees",
+            &[
+                r"(?:^|/)vendor/(?:github\.com|golang\.org|google\.golang\.org|gopkg\.in|k8s\.io|sigs\.k8s\.io)/",
+            ],
+        ),
+        p(
+            "golang",
+            "The Go distribution",
+            &[
+                r"^usr/(?:local/)?go/(?:src|test|misc|doc)/",
+                r"^usr/lib/go-[0-9.]+/(?:src|test|misc|doc)/",
+            ],
+        ),
+        p(
+            "python",
+            "Installed Python libraries",
+            &[
+                r"^(?:usr/(?:local/)?lib|opt/[^/]+/lib)/python[0-9.]+/",
+                r"\.dist-info/",
+            ],
+        ),
+        p(
+            "rubygems",
+            "Installed Ruby gems",
+            &[
+                r"^usr/(?:local/)?lib/ruby/(?:gems/)?[0-9.]+/",
+                r"(?:^|/)gems/[^/]+/(?:test|spec|doc)/",
+            ],
+        ),
+        p(
+            "node.js",
+            "Code, tests and docs of installed npm packages (config files are still scanned)",
+            &[
+                r"(?:^|/)node_modules/(?:.*/)?(?:tests?|__tests__|specs?|examples?|docs?|fixtures?|benchmarks?)/",
+                r"(?:^|/)node_modules/(?:[^/]+/)*[^/]*\.(?:js|mjs|cjs|ts|mts|cts|jsx|tsx|map|flow|coffee|html?|css|scss|less|txt|markdown|d\.ts)$",
+                r"^usr/(?:local/)?lib/node_modules/npm/",
+            ],
+        ),
+        p(
+            "lockfiles",
+            "Lock files (integrity hashes)",
+            &[
+                r"(?:^|/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|deno\.lock|Pipfile\.lock|poetry\.lock|uv\.lock|Gemfile\.lock|composer\.lock|Cargo\.lock|go\.sum|gradle\.lockfile|packages\.lock\.json)$",
+            ],
+        ),
+        p(
+            "wordpress",
+            "WordPress core sources",
+            &[r"^usr/src/wordpress/wp-(?:includes|admin)/"],
+        ),
+        p(
+            "anaconda-log",
+            "Conda package cache",
+            &[r"^opt/conda/pkgs/"],
+        ),
+        p(
+            "binary-extensions",
+            "Images, fonts, archives and office documents",
+            &[
+                r"(?i)\.(?:png|jpe?g|gif|bmp|ico|webp|tiff?|svgz|eot|[ot]tf|woff2?|zip|gz|tgz|bz2|xz|zst|7z|rar|tar|jar|war|ear|whl|deb|rpm|apk|pdf|docx?|xlsx?|pptx?|odt|ods|so|a|o|dll|exe|pyc|pyo|class|wasm|mo|db|sqlite3?)$",
+            ],
+        ),
     ]
 }

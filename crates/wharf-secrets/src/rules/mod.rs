@@ -189,7 +189,8 @@ impl Allowlist {
             RegexTarget::Line => c.line,
         };
         let path = (!self.paths.is_empty()).then(|| self.path_allows(c.path));
-        let regex = (!self.regexes.is_empty()).then(|| self.regexes.iter().any(|r| r.is_match(target)));
+        let regex =
+            (!self.regexes.is_empty()).then(|| self.regexes.iter().any(|r| r.is_match(target)));
         let stop = (!self.stopwords.is_empty()).then(|| {
             let lower = String::from_utf8_lossy(c.secret).to_lowercase();
             self.stopwords.iter().any(|w| lower.contains(w.as_str()))
@@ -273,10 +274,9 @@ impl Rule {
             .iter()
             .map(|a| Allowlist::compile(a, &spec.id))
             .collect::<Result<_, _>>()?;
-        let multiline = spec
-            .regex
-            .as_deref()
-            .is_some_and(|r| r.contains("PRIVATE KEY") || r.contains("(?s") || r.contains("[\\s\\S]"));
+        let multiline = spec.regex.as_deref().is_some_and(|r| {
+            r.contains("PRIVATE KEY") || r.contains("(?s") || r.contains("[\\s\\S]")
+        });
         Ok(Self {
             info: RuleInfo {
                 id: spec.id.clone(),
