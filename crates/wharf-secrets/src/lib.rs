@@ -25,8 +25,29 @@
 //! scanned by [`wharf_analyzers::ContentScanner::scan_config`], which also
 //! redacts it in place.
 //!
-//! Rules: about 150 built-in rules, and gitleaks-format TOML rule files
+//! Rules: 158 built-in rules, and gitleaks-format TOML rule files
 //! ([`SecretConfig::load`]).
+//!
+//! # Use
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use wharf_secrets::{FingerprintKey, SecretConfig, SecretScanner};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // The installation's key: in the state directory, not the cache (a new
+//! // key changes every fingerprint).
+//! let key = FingerprintKey::load_or_create("/var/lib/wharf/secret-fingerprint.key".as_ref())?;
+//! let config = SecretConfig::load("rules.toml".as_ref())?; // or SecretConfig::builtin()
+//! for rejected in &config.rejected {
+//!     eprintln!("warning: {rejected}");
+//! }
+//! let scanner = Arc::new(SecretScanner::new(config, key)?);
+//! let findings = scanner.scan_bytes("etc/app.env", b"TOKEN=ghp_...");
+//! # let _ = findings;
+//! # Ok(())
+//! # }
+//! ```
 
 mod config;
 mod error;
