@@ -377,6 +377,9 @@ impl SecretScanner {
                         continue;
                     }
                 }
+                if rule.generic && !text::has_letter_and_digit(secret) {
+                    continue;
+                }
                 if self.placeholder_filter && text::is_placeholder(secret) {
                     continue;
                 }

@@ -74,7 +74,16 @@ const EXAMPLES: &[&str] = &[
     "je7mtgbclwbf/2zp9utk/h3yczfbgi0y8ykrlfi6",
     "akia1234567890abcdef",
     "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    // RFC 6749's example access and refresh tokens (in every OAuth library).
+    "2yotnfzfejr1zcsicmwpaa",
+    "tgzv3jokf0xg5qx2tlkwia",
 ];
+
+/// Whether a value has both a letter and a digit (generic rules require it:
+/// identifiers and prose assigned to `*_TOKEN` names are not secrets).
+pub(crate) fn has_letter_and_digit(s: &[u8]) -> bool {
+    s.iter().any(u8::is_ascii_alphabetic) && s.iter().any(u8::is_ascii_digit)
+}
 
 /// Substrings that mark a value as a placeholder or decoy.
 const PLACEHOLDER_PARTS: &[&str] = &[

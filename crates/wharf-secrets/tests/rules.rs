@@ -958,3 +958,28 @@ fn line_numbers_and_crlf() {
     );
     assert_eq!(f[0].excerpt, "GH=ghp_*****");
 }
+
+#[test]
+fn stock_files_of_common_images_are_quiet() {
+    let s = scanner();
+    // Maven's default settings.xml (Debian's /etc/maven/settings.xml): the
+    // commented-out samples.
+    let maven = "<proxy>\n  <username>proxyuser</username>\n  <password>proxypass</password>\n</proxy>\n\
+                 <server>\n  <username>repouser</username>\n  <password>repopwd</password>\n</server>\n\
+                 <server>\n  <passphrase>optional; leave empty if not used.</passphrase>\n</server>\n";
+    assert!(
+        s.scan_bytes("etc/maven/settings.xml", maven.as_bytes())
+            .is_empty()
+    );
+    // Python constants named *_TOKEN / *_SECRET are code, not env files.
+    let py = "EOF_TOKEN = CommonToken(type=EOF)\nSKIP_TOKEN = CommonToken(type=0)\n\
+              _CLIENT_SECRET = 'CLIENT_SECRET_PLACEHOLDER'\nREQUEST_TYPE_ID_TOKEN = \"auth-request-type/it\"\n";
+    assert!(s.scan_bytes("app/lib/tokens.py", py.as_bytes()).is_empty());
+    // RFC 6749's example token, in every OAuth library.
+    let oauth =
+        r#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA"}"#;
+    assert!(
+        s.scan_bytes("app/lib/oauth.py", oauth.as_bytes())
+            .is_empty()
+    );
+}

@@ -24,6 +24,15 @@ impl B {
         self.0.path = Some(p.to_owned());
         self
     }
+    /// Values that are never secrets for this rule (stock samples).
+    fn stopwords(mut self, words: &[&str]) -> Self {
+        self.0.allowlists.push(AllowlistSpec {
+            description: "stock sample values".to_owned(),
+            stopwords: words.iter().map(|w| (*w).to_owned()).collect(),
+            ..AllowlistSpec::default()
+        });
+        self
+    }
     fn generic(mut self) -> Self {
         self.0.generic = true;
         self
@@ -303,11 +312,12 @@ pub(crate) fn rules() -> Vec<RuleSpec> {
           r#"(?i)\bsecret['"]?\s*[:=]\s*['"]?(ThisTokenIsNotSoSecretChangeIt)"#),
         // ---- Build and app configuration
         r("maven-settings-password", "Maven", "Maven settings.xml password", High, &["password"],
-          r"<password>\s*([^<\s{$][^<]*?)\s*</password>").path(r"(?:^|/)settings(?:-security)?\.xml$"),
+          r"<password>\s*([^<\s{$][^<\s]*?)\s*</password>").path(r"(?:^|/)settings(?:-security)?\.xml$")
+          .stopwords(&["proxypass", "repopwd"]),
         r("maven-settings-passphrase", "Maven", "Maven settings.xml passphrase", High, &["passphrase"],
-          r"<passphrase>\s*([^<\s{$][^<]*?)\s*</passphrase>").path(r"(?:^|/)settings(?:-security)?\.xml$"),
+          r"<passphrase>\s*([^<\s{$][^<\s]*?)\s*</passphrase>").path(r"(?:^|/)settings(?:-security)?\.xml$"),
         r("maven-settings-security-master", "Maven", "Maven settings-security.xml master password", High, &["master"],
-          r"<master>\s*([^<\s{$][^<]*?)\s*</master>").path(r"(?:^|/)settings(?:-security)?\.xml$"),
+          r"<master>\s*([^<\s{$][^<\s]*?)\s*</master>").path(r"(?:^|/)settings(?:-security)?\.xml$"),
         r("wordpress-db-password", "WordPress", "WordPress database password", High, &["db_password"],
           r#"define\(\s*['"]DB_PASSWORD['"]\s*,\s*['"]([^'"]{3,})['"]"#),
         r("pgpass-password", "Database", "PostgreSQL .pgpass password", High, &[],
@@ -325,7 +335,7 @@ pub(crate) fn rules() -> Vec<RuleSpec> {
           r#"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)["']?\s*[:=]\s*\\?["']([^"'\s\\]{8,64})\\?["']"#).entropy(3.5).generic(),
         r("generic-env-secret", "Generic", "Secret in an environment file", Medium,
           &["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key"],
-          r#"(?m)^[ \t]*(?:export[ \t]+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY)[ \t]*=[ \t]*["']?([^\s"'#$]{8,128})["']?[ \t]*$"#).entropy(3.0).generic(),
+          r#"(?m)^[ \t]*(?:export[ \t]+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY)=["']?([^\s"'#$]{8,128})["']?[ \t]*$"#).entropy(3.0).generic(),
     ];
     b.into_iter().map(|b| b.0).collect()
 }
