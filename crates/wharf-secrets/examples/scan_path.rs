@@ -12,14 +12,14 @@ use std::path::{Path, PathBuf};
 use wharf_analyzers::ContentScanner as _;
 use wharf_secrets::{FingerprintKey, SecretConfig, SecretScanner};
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
     for e in rd.filter_map(Result::ok) {
         let p = e.path();
         match p.symlink_metadata() {
-            Ok(m) if m.is_dir() => walk(root, &p, out),
+            Ok(m) if m.is_dir() => walk(&p, out),
             Ok(m) if m.is_file() => out.push(p),
             _ => {}
         }
@@ -38,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let scanner = SecretScanner::new(config, FingerprintKey::from_bytes([0; 32]))?;
     let mut files = Vec::new();
-    walk(&root, &root, &mut files);
+    walk(&root, &mut files);
     files.sort();
     let (mut scanned, mut bytes, mut found) = (0usize, 0u64, 0usize);
     let start = std::time::Instant::now();
