@@ -9,6 +9,7 @@ use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use wharf_analyzers::ContentScanner;
 use wharf_inventory::Inventory;
+use wharf_secrets::{FingerprintKey, SecretConfig, SecretScanner};
 
 /// Flags of the secret and malware scanners.
 #[derive(Args, Debug)]
@@ -44,11 +45,66 @@ impl ContentArgs {
         secret: bool,
         malware: bool,
         _db_dir: &Path,
-        _cache_dir: Option<&Path>,
+        cache_dir: Option<&Path>,
     ) -> anyhow::Result<Vec<Arc<dyn ContentScanner>>> {
-        let scanners: Vec<Arc<dyn ContentScanner>> = Vec::new();
-        let _ = (secret, malware);
+        let mut scanners: Vec<Arc<dyn ContentScanner>> = Vec::new();
+        if secret {
+            scanners.push(Arc::new(self.secret_scanner(cache_dir)?));
+        }
+        let _ = malware;
         Ok(scanners)
+    }
+
+    fn secret_scanner(&self, cache_dir: Option<&Path>) -> anyhow::Result<SecretScanner> {
+        let config = match &self.secret_config {
+            Some(path) => {
+                let config = SecretConfig::load(path)
+                    .with_context(|| format!("loading secret rules from {}", path.display()))?;
+                for rejected in &config.rejected {
+                    tracing::warn!("secret rule left out: {rejected}");
+                }
+                config
+            }
+            None => SecretConfig::builtin(),
+        };
+        let key = self.fingerprint_key(cache_dir)?;
+        let scanner = SecretScanner::new(config, key).context("compiling the secret rules")?;
+        tracing::debug!(rules = scanner.rule_count(), "secret scanner ready");
+        Ok(scanner)
+    }
+
+    /// The installation's fingerprint key: `--fingerprint-key`, else
+    /// `fingerprint.key` in the cache directory. When the default file
+    /// cannot be created (read-only home), a one-off key is used and
+    /// fingerprints are only comparable within this run.
+    fn fingerprint_key(&self, cache_dir: Option<&Path>) -> anyhow::Result<FingerprintKey> {
+        if let Some(path) = &self.fingerprint_key {
+            return FingerprintKey::load_or_create(path)
+                .with_context(|| format!("fingerprint key {}", path.display()));
+        }
+        let default = match cache_dir {
+            Some(dir) => Ok(dir.to_owned()),
+            None => cache_home().map(|h| h.join("wharf")),
+        }
+        .map(|d| d.join("fingerprint.key"));
+        let key = default
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("{e:#}"))
+            .and_then(|p| FingerprintKey::load_or_create(p).map_err(anyhow::Error::from));
+        match key {
+            Ok(k) => Ok(k),
+            Err(e) => {
+                tracing::warn!(
+                    "cannot keep a fingerprint key ({e:#}); using a one-off key: secret fingerprints will differ from other runs (set --fingerprint-key)"
+                );
+                let mut bytes = [0u8; wharf_secrets::KEY_LEN];
+                use std::io::Read as _;
+                std::fs::File::open("/dev/urandom")
+                    .and_then(|mut f| f.read_exact(&mut bytes))
+                    .context("reading /dev/urandom")?;
+                Ok(FingerprintKey::from_bytes(bytes))
+            }
+        }
     }
 }
 
