@@ -21,6 +21,7 @@ pub mod alpine;
 pub mod cvss;
 pub mod debian;
 pub mod epss;
+pub mod hashes;
 pub mod kev;
 pub mod merge;
 pub mod model;

@@ -24,8 +24,11 @@ use crate::{Advisory, EpssScore, ImportReport, KevEntry};
 
 /// Database file name inside the database directory.
 pub const DB_FILE: &str = "vulndb.sqlite";
-/// Schema version of the database file.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Schema version of the database file. Version 2 added the
+/// `malware_hashes` table; an update of a version-1 file creates it (the
+/// schema is `CREATE … IF NOT EXISTS`), and readers treat its absence as
+/// an empty hash list.
+pub const SCHEMA_VERSION: u32 = 2;
 /// Largest download accepted from one source.
 const MAX_DOWNLOAD: u64 = 8 << 30;
 
@@ -45,6 +48,9 @@ pub enum SourceKind {
     Kev,
     /// FIRST EPSS scores (CSV, optionally gzipped).
     Epss,
+    /// Malware hash lists: ClamAV `.hdb`/`.hsb`/`.hdu`/`.hsu` or plain
+    /// `HASH [NAME]` lists ([`crate::hashes`]).
+    Hashes,
 }
 
 impl SourceKind {
@@ -56,12 +62,16 @@ impl SourceKind {
             Self::Debian => "debian",
             Self::Kev => "kev",
             Self::Epss => "epss",
+            Self::Hashes => "hashes",
         }
     }
 }
 
 /// One source to import: `KIND:LOCATION`, where LOCATION is an `https://`
 /// (or loopback `http://`) URL or a local path.
+///
+/// Malware hash lists use `hashes:LOCATION`; a bare path or URL ending in
+/// `.hdb`, `.hsb`, `.hdu` or `.hsu` (optionally `.gz`) is a hash list too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceSpec {
     /// What the source contains.
@@ -86,6 +96,19 @@ impl FromStr for SourceSpec {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || StoreError::InvalidSource(s.to_owned());
+        let known = |k: &str| {
+            matches!(
+                k,
+                "osv" | "rustsec" | "alpine" | "debian" | "kev" | "epss" | "hashes"
+            )
+        };
+        if crate::hashes::is_clamav_hash_db(s) && !s.split_once(':').is_some_and(|(k, _)| known(k))
+        {
+            return Ok(Self {
+                kind: SourceKind::Hashes,
+                location: s.to_owned(),
+            });
+        }
         let (kind, location) = s.split_once(':').ok_or_else(bad)?;
         let kind = match kind {
             "osv" => SourceKind::Osv,
@@ -94,6 +117,7 @@ impl FromStr for SourceSpec {
             "debian" => SourceKind::Debian,
             "kev" => SourceKind::Kev,
             "epss" => SourceKind::Epss,
+            "hashes" => SourceKind::Hashes,
             _ => return Err(bad()),
         };
         if location.is_empty() {
@@ -175,7 +199,7 @@ pub fn default_sources() -> Vec<SourceSpec> {
 pub enum StoreError {
     /// A `--source` value that is not `KIND:LOCATION`.
     #[error(
-        "invalid source {0:?}: expected KIND:LOCATION with KIND one of osv, rustsec, alpine, debian, kev, epss"
+        "invalid source {0:?}: expected KIND:LOCATION with KIND one of osv, rustsec, alpine, debian, kev, epss, hashes (or a path or URL ending in .hdb, .hsb, .hdu or .hsu)"
     )]
     InvalidSource(String),
     /// Fetching a source failed.
@@ -282,6 +306,7 @@ CREATE TABLE IF NOT EXISTS affected (source TEXT NOT NULL, advisory_id TEXT NOT 
 CREATE INDEX IF NOT EXISTS affected_by_package ON affected (ecosystem, package);
 CREATE TABLE IF NOT EXISTS kev (source TEXT NOT NULL, cve TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS epss (source TEXT NOT NULL, cve TEXT PRIMARY KEY, epss REAL NOT NULL, percentile REAL NOT NULL, date TEXT);
+CREATE TABLE IF NOT EXISTS malware_hashes (source TEXT NOT NULL, algorithm TEXT NOT NULL, hash TEXT NOT NULL, size INTEGER, name TEXT NOT NULL);
 ";
 
 /// What was fetched for one source: a local path (file or directory) and
@@ -394,6 +419,7 @@ enum Content {
     Advisories(ImportReport<Advisory>),
     Kev(ImportReport<KevEntry>),
     Epss(ImportReport<EpssScore>, Option<String>),
+    Hashes(ImportReport<crate::hashes::HashSignature>),
 }
 
 fn parse(f: &Fetched) -> Result<Content, StoreError> {
@@ -419,6 +445,9 @@ fn parse(f: &Fetched) -> Result<Content, StoreError> {
         SourceKind::Epss => {
             let e = crate::epss::import_path(&f.path).map_err(err)?;
             Content::Epss(e.report, e.score_date)
+        }
+        SourceKind::Hashes => {
+            Content::Hashes(crate::hashes::import_path(&f.path, &f.spec.location).map_err(err)?)
         }
     })
 }
@@ -538,7 +567,7 @@ pub async fn update(
         let mut serialise = std::time::Duration::ZERO;
         for (f, content) in parsed {
             let name = f.spec.name();
-            for table in ["advisories", "affected", "kev", "epss"] {
+            for table in ["advisories", "affected", "kev", "epss", "malware_hashes"] {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE source = ?1"),
                     params![name],
@@ -590,6 +619,23 @@ pub async fn update(
                             f64::from(s.epss),
                             f64::from(s.percentile),
                             date
+                        ])
+                        .map_err(e)?;
+                    }
+                    report.skipped.insert(name.clone(), r.skipped.clone());
+                    (r.imported.len(), r.skipped.len())
+                }
+                Content::Hashes(r) => {
+                    let mut ins = tx
+                        .prepare("INSERT INTO malware_hashes (source, algorithm, hash, size, name) VALUES (?1, ?2, ?3, ?4, ?5)")
+                        .map_err(e)?;
+                    for h in &r.imported {
+                        ins.execute(params![
+                            name,
+                            h.algorithm.as_str(),
+                            h.hash,
+                            h.size.and_then(|s| i64::try_from(s).ok()),
+                            h.name
                         ])
                         .map_err(e)?;
                     }
@@ -814,4 +860,57 @@ pub fn load_snapshot(dir: &Path) -> Result<Snapshot, StoreError> {
         kev,
         epss,
     })
+}
+
+/// Every malware hash signature of the database in `dir`, in a stable
+/// order (algorithm, hash, size, name), duplicates across sources removed.
+/// A database written before hash lists existed has none.
+pub fn load_malware_hashes(dir: &Path) -> Result<Vec<crate::hashes::HashSignature>, StoreError> {
+    let path = dir.join(DB_FILE);
+    if !path.exists() {
+        return Err(StoreError::Missing(dir.to_owned()));
+    }
+    let conn = open_read_only(&path)?;
+    let e = |x: rusqlite::Error| db_err(&path, x);
+    let has_table: bool = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'malware_hashes'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(e)?
+        > 0;
+    if !has_table {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn
+        .prepare("SELECT DISTINCT algorithm, hash, size, name FROM malware_hashes ORDER BY algorithm, hash, size, name")
+        .map_err(e)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })
+        .map_err(e)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (algorithm, hash, size, name) = row.map_err(e)?;
+        let Some(algorithm) = crate::hashes::HashAlgorithm::parse(&algorithm) else {
+            return Err(db_err(
+                &path,
+                format!("unknown hash algorithm {algorithm:?}"),
+            ));
+        };
+        out.push(crate::hashes::HashSignature {
+            algorithm,
+            hash,
+            size: size.and_then(|s| u64::try_from(s).ok()),
+            name,
+        });
+    }
+    Ok(out)
 }
