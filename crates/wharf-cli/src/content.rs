@@ -9,6 +9,7 @@ use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use wharf_analyzers::ContentScanner;
 use wharf_inventory::Inventory;
+use wharf_malware::{HashAlgorithm, HashDb, MalwareConfig, MalwareScanner};
 use wharf_secrets::{FingerprintKey, SecretConfig, SecretScanner};
 
 /// Flags of the secret and malware scanners.
@@ -44,15 +45,57 @@ impl ContentArgs {
         &self,
         secret: bool,
         malware: bool,
-        _db_dir: &Path,
+        db_dir: &Path,
         cache_dir: Option<&Path>,
     ) -> anyhow::Result<Vec<Arc<dyn ContentScanner>>> {
         let mut scanners: Vec<Arc<dyn ContentScanner>> = Vec::new();
         if secret {
             scanners.push(Arc::new(self.secret_scanner(cache_dir)?));
         }
-        let _ = malware;
+        if malware {
+            scanners.push(Arc::new(self.malware_scanner(db_dir)?));
+        }
         Ok(scanners)
+    }
+
+    /// Bundled and `--malware-rules` YARA rules, and the hash lists of the
+    /// local database when there is one.
+    fn malware_scanner(&self, db_dir: &Path) -> anyhow::Result<MalwareScanner> {
+        let signatures = match wharf_vulndb::store::load_malware_hashes(db_dir) {
+            Ok(s) => s,
+            Err(wharf_vulndb::store::StoreError::Missing(_)) => {
+                tracing::info!(
+                    "no local database in {}: malware hash lists not used (wharf db update --source FILE.hdb)",
+                    db_dir.display()
+                );
+                Vec::new()
+            }
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("loading malware hash lists from {}", db_dir.display())
+                });
+            }
+        };
+        let hashes = HashDb::from_entries(signatures.into_iter().map(|s| {
+            let algorithm = match s.algorithm {
+                wharf_vulndb::hashes::HashAlgorithm::Md5 => HashAlgorithm::Md5,
+                wharf_vulndb::hashes::HashAlgorithm::Sha1 => HashAlgorithm::Sha1,
+                wharf_vulndb::hashes::HashAlgorithm::Sha256 => HashAlgorithm::Sha256,
+            };
+            (algorithm, s.hash, s.size, s.name)
+        }))
+        .context("loading malware hash lists")?;
+        let config = MalwareConfig {
+            rules_dirs: self.malware_rules.clone(),
+            ..MalwareConfig::default()
+        };
+        let scanner = MalwareScanner::new(config, hashes).context("compiling the malware rules")?;
+        tracing::debug!(
+            rules = scanner.rule_count(),
+            hashes = scanner.hash_count(),
+            "malware scanner ready"
+        );
+        Ok(scanner)
     }
 
     fn secret_scanner(&self, cache_dir: Option<&Path>) -> anyhow::Result<SecretScanner> {
