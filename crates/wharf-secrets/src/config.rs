@@ -12,11 +12,24 @@ use regex::Regex;
 use wharf_analyzers::ConfigText;
 use wharf_types::{Location, SecretFinding, Severity};
 
+use crate::rules::RuleInfo;
 use crate::scanner::SecretScanner;
 use crate::text;
 
 /// The id of the sensitive-variable-name rule.
 pub const SENSITIVE_VARIABLE_RULE: &str = "sensitive-variable";
+
+/// The description of [`SENSITIVE_VARIABLE_RULE`], for reports.
+pub(crate) fn sensitive_variable_info() -> RuleInfo {
+    RuleInfo {
+        id: SENSITIVE_VARIABLE_RULE.into(),
+        category: "Generic".into(),
+        title: "Secret in a sensitive variable (image Env, label or build argument)".into(),
+        severity: Severity::High,
+        remediation: "Rotate the value. Do not pass secrets with ENV or ARG: both are stored in the image configuration and history; use build secrets (`RUN --mount=type=secret`) and inject the value at run time.".into(),
+        builtin: true,
+    }
+}
 
 /// Compiled helpers of configuration scanning.
 pub(crate) struct ConfigRules {

@@ -2,7 +2,7 @@
 //!
 //! # Pipeline
 //!
-//! A file is first screened without reading it ([`SecretScanner::wants`]:
+//! A file is first screened without reading it (`ContentScanner::wants`:
 //! size cap, built-in path allow rules such as `usr/share/doc`, lock files,
 //! test trees and the code of installed npm packages). Its bytes are then
 //! skipped when binary (a NUL in the first 8 KiB). One Aho-Corasick

@@ -230,8 +230,13 @@ impl SecretScanner {
                     })?,
             )
         };
-        let version = format!("{CODE_VERSION}+rules.{digest}+key.{}", key.id());
-        let infos = rules.iter().map(|r| r.info.clone()).collect();
+        let version = format!(
+            "{}.{CODE_VERSION}+rules.{digest}+key.{}",
+            env!("CARGO_PKG_VERSION"),
+            key.id()
+        );
+        let mut infos: Vec<RuleInfo> = rules.iter().map(|r| r.info.clone()).collect();
+        infos.push(crate::config::sensitive_variable_info());
         Ok(Self {
             rules,
             infos,
@@ -249,12 +254,15 @@ impl SecretScanner {
         })
     }
 
-    /// Number of active rules.
+    /// Number of active rules: the content rules plus the image-config rule
+    /// [`crate::SENSITIVE_VARIABLE_RULE`].
     pub fn rule_count(&self) -> usize {
-        self.rules.len()
+        self.infos.len()
     }
 
-    /// The active rules (id, title, severity, remediation), for reports.
+    /// The active rules (id, title, severity, remediation), for reports;
+    /// the last one is the image-config rule
+    /// [`crate::SENSITIVE_VARIABLE_RULE`].
     pub fn rules(&self) -> &[RuleInfo] {
         &self.infos
     }
