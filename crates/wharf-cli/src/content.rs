@@ -21,8 +21,10 @@ pub(crate) struct ContentArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) secret_config: Option<PathBuf>,
     /// Key file for secret fingerprints (keyed hashes that identify the
-    /// same secret across images); created on first use (default:
-    /// $WHARF_CACHE_DIR/fingerprint.key or ~/.cache/wharf/fingerprint.key).
+    /// same secret across images); created on first use. It is state, not
+    /// cache: clearing the cache must not change every fingerprint
+    /// (default: $XDG_STATE_HOME/wharf/secret-fingerprint.key, else
+    /// ~/.local/state/wharf/secret-fingerprint.key).
     #[arg(long, env = "WHARF_FINGERPRINT_KEY", value_name = "FILE")]
     pub(crate) fingerprint_key: Option<PathBuf>,
     /// A directory of YARA rules (`.yar`/`.yara`) to add to the bundled
@@ -46,11 +48,10 @@ impl ContentArgs {
         secret: bool,
         malware: bool,
         db_dir: &Path,
-        cache_dir: Option<&Path>,
     ) -> anyhow::Result<Vec<Arc<dyn ContentScanner>>> {
         let mut scanners: Vec<Arc<dyn ContentScanner>> = Vec::new();
         if secret {
-            scanners.push(Arc::new(self.secret_scanner(cache_dir)?));
+            scanners.push(Arc::new(self.secret_scanner()?));
         }
         if malware {
             scanners.push(Arc::new(self.malware_scanner(db_dir)?));
@@ -98,7 +99,7 @@ impl ContentArgs {
         Ok(scanner)
     }
 
-    fn secret_scanner(&self, cache_dir: Option<&Path>) -> anyhow::Result<SecretScanner> {
+    fn secret_scanner(&self) -> anyhow::Result<SecretScanner> {
         let config = match &self.secret_config {
             Some(path) => {
                 let config = SecretConfig::load(path)
@@ -110,26 +111,28 @@ impl ContentArgs {
             }
             None => SecretConfig::builtin(),
         };
-        let key = self.fingerprint_key(cache_dir)?;
+        let key = self.fingerprint_key()?;
         let scanner = SecretScanner::new(config, key).context("compiling the secret rules")?;
         tracing::debug!(rules = scanner.rule_count(), "secret scanner ready");
         Ok(scanner)
     }
 
     /// The installation's fingerprint key: `--fingerprint-key`, else
-    /// `fingerprint.key` in the cache directory. When the default file
-    /// cannot be created (read-only home), a one-off key is used and
-    /// fingerprints are only comparable within this run.
-    fn fingerprint_key(&self, cache_dir: Option<&Path>) -> anyhow::Result<FingerprintKey> {
+    /// `secret-fingerprint.key` in wharf's state directory. When the
+    /// default file cannot be created (no writable home), a one-off key is
+    /// used and fingerprints are only comparable within this run.
+    fn fingerprint_key(&self) -> anyhow::Result<FingerprintKey> {
         if let Some(path) = &self.fingerprint_key {
             return FingerprintKey::load_or_create(path)
                 .with_context(|| format!("fingerprint key {}", path.display()));
         }
-        let default = match cache_dir {
-            Some(dir) => Ok(dir.to_owned()),
-            None => cache_home().map(|h| h.join("wharf")),
-        }
-        .map(|d| d.join("fingerprint.key"));
+        let default = std::env::var_os("XDG_STATE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("state"))
+            })
+            .context("no state directory: set --fingerprint-key, XDG_STATE_HOME or HOME")
+            .map(|d| d.join("wharf").join("secret-fingerprint.key"));
         let key = default
             .as_ref()
             .map_err(|e| anyhow::anyhow!("{e:#}"))

@@ -157,12 +157,9 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
     } else {
         None
     };
-    let content = args.content.scanners(
-        wants(Scanner::Secret),
-        wants(Scanner::Malware),
-        &db_dir,
-        args.image.cache_dir.as_deref(),
-    )?;
+    let content =
+        args.content
+            .scanners(wants(Scanner::Secret), wants(Scanner::Malware), &db_dir)?;
     let (source, mut inventories) = args.image.inventories(content).await?;
     for inv in &mut inventories {
         inv.secrets

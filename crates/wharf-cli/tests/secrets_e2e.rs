@@ -249,6 +249,8 @@ async fn planted_secrets_are_found_and_never_shown() {
     let work = tempfile::tempdir().expect("tmp");
     let cache = work.path().join("cache");
     let cache_arg = cache.display().to_string();
+    let key = work.path().join("state/secret-fingerprint.key");
+    let key_arg = key.display().to_string();
     let run = |format: &'static str| {
         let a = args(&[
             "scan",
@@ -257,6 +259,8 @@ async fn planted_secrets_are_found_and_never_shown() {
             "secret",
             "--cache-dir",
             &cache_arg,
+            "--fingerprint-key",
+            &key_arg,
             "--format",
             format,
         ]);
@@ -344,7 +348,7 @@ async fn planted_secrets_are_found_and_never_shown() {
     assert_eq!(doc2["images"][0]["secrets"], image["secrets"]);
 
     // Not a single clear value anywhere: every output format, the logs of
-    // every run, the layer cache and the fingerprint key's directory.
+    // every run and the layer cache.
     let mut haystacks: Vec<(String, Vec<u8>)> = vec![
         ("json stdout".into(), out.stdout.clone()),
         ("json stderr".into(), out.stderr.clone()),
@@ -370,6 +374,8 @@ async fn planted_secrets_are_found_and_never_shown() {
             "--no-cache",
             "--cache-dir",
             &cache_arg,
+            "--fingerprint-key",
+            &key_arg,
             "--format",
             "json",
         ]),
