@@ -6,7 +6,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use wharf_analyzers::ConfigText;
-use wharf_inventory::{ImageMeta, LayerMeta};
+use wharf_inventory::{HistoryStep, ImageMeta, LayerMeta, RuntimeConfig};
 use wharf_registry::RegistryClient;
 use wharf_registry::manifest::{
     Descriptor, ImageConfig, ImageIndex, ImageManifest, Manifest, parse_manifest,
@@ -104,6 +104,43 @@ pub(crate) fn meta_for(
                 size: m.layers.get(i).map_or(0, |l| l.size),
                 created_by: history.get(i).and_then(|h| h.created_by.clone()),
                 cached: false,
+            })
+            .collect(),
+        config: Some(runtime_config(cfg)),
+    }
+}
+
+/// The runtime configuration without what may hold a secret: environment
+/// and build steps are filled in by `assemble` from the (redacted)
+/// [`ConfigText`].
+pub(crate) fn runtime_config(cfg: &ImageConfig) -> RuntimeConfig {
+    let c = cfg.config.clone().unwrap_or_default();
+    let healthcheck = c.healthcheck.as_ref().map(|h| {
+        h.get("Test")
+            .and_then(|t| t.as_array())
+            .map(|t| {
+                t.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    RuntimeConfig {
+        user: c.user,
+        exposed_ports: c.exposed_ports.unwrap_or_default().into_keys().collect(),
+        healthcheck,
+        entrypoint: c.entrypoint,
+        cmd: c.cmd,
+        working_dir: c.working_dir,
+        env: Vec::new(),
+        redacted: false,
+        history: cfg
+            .history
+            .iter()
+            .map(|h| HistoryStep {
+                created: h.created.clone(),
+                created_by: None,
+                empty_layer: h.empty_layer == Some(true),
             })
             .collect(),
     }
