@@ -981,4 +981,33 @@ mod tests {
             report
         );
     }
+
+    #[test]
+    fn analyze_dir_records_the_same_facts() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let set = AnalyzerSet::new(vec![Box::new(LineAnalyzer)]).expect("globs");
+        let root = tempfile::tempdir().expect("root");
+        let p = |rel: &str| root.path().join(rel);
+        std::fs::create_dir_all(p("usr/bin")).expect("mkdir");
+        std::fs::create_dir_all(p("var/cache/apk")).expect("mkdir");
+        std::fs::create_dir_all(p("srv/drop")).expect("mkdir");
+        std::fs::write(p("usr/bin/su"), b"x").expect("write");
+        std::fs::set_permissions(p("usr/bin/su"), std::fs::Permissions::from_mode(0o4755))
+            .expect("chmod");
+        std::fs::set_permissions(p("srv/drop"), std::fs::Permissions::from_mode(0o777))
+            .expect("chmod");
+        std::fs::write(p("var/cache/apk/APKINDEX.tar.gz"), b"12345").expect("write");
+        let report = set.analyze_dir(root.path()).expect("dir");
+        let mut special: Vec<(&str, u32)> = report
+            .facts
+            .special
+            .iter()
+            .map(|m| (m.path.as_str(), m.mode))
+            .collect();
+        special.sort_unstable();
+        assert_eq!(special, [("srv/drop", 0o777), ("usr/bin/su", 0o4755)]);
+        assert_eq!(report.facts.caches.len(), 1);
+        assert_eq!(report.facts.caches[0].manager, "apk");
+        assert_eq!(report.facts.caches[0].children[0].bytes, 5);
+    }
 }

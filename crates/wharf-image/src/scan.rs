@@ -216,39 +216,6 @@ pub(crate) fn mask_assignments(step: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod runtime_tests {
-    use super::*;
-
-    #[test]
-    fn env_values_only_when_redacted_and_steps_masked_otherwise() {
-        let config = ConfigText {
-            env: vec!["PATH=/bin".into(), "API_TOKEN=abc123".into()],
-            history: vec![
-                "/bin/sh -c #(nop) ENV API_TOKEN=abc123".into(),
-                String::new(),
-            ],
-            ..ConfigText::default()
-        };
-        let mut rt = wharf_inventory::RuntimeConfig {
-            history: vec![Default::default(), Default::default()],
-            ..Default::default()
-        };
-        fill_runtime(&mut rt, &config, false);
-        assert_eq!(rt.env[1].name, "API_TOKEN");
-        assert_eq!(rt.env[1].value, None);
-        assert_eq!(
-            rt.history[0].created_by.as_deref(),
-            Some("/bin/sh -c #(nop) ENV API_TOKEN=*****")
-        );
-        assert_eq!(rt.history[1].created_by, None);
-        assert!(!rt.redacted);
-        fill_runtime(&mut rt, &config, true);
-        assert_eq!(rt.env[0].value.as_deref(), Some("/bin"));
-        assert!(rt.redacted);
-    }
-}
-
 /// Carry the scanners' redactions of the configuration over to what the
 /// inventory keeps of it (labels, the build step of each layer).
 fn redact_meta(meta: &mut ImageMeta, original: &ConfigText, redacted: &ConfigText) {
@@ -385,4 +352,37 @@ async fn layer_report(
         tracing::warn!("{e}");
     }
     Ok((Arc::new(report), false))
+}
+
+#[cfg(test)]
+mod runtime_tests {
+    use super::*;
+
+    #[test]
+    fn env_values_only_when_redacted_and_steps_masked_otherwise() {
+        let config = ConfigText {
+            env: vec!["PATH=/bin".into(), "API_TOKEN=abc123".into()],
+            history: vec![
+                "/bin/sh -c #(nop) ENV API_TOKEN=abc123".into(),
+                String::new(),
+            ],
+            ..ConfigText::default()
+        };
+        let mut rt = wharf_inventory::RuntimeConfig {
+            history: vec![Default::default(), Default::default()],
+            ..Default::default()
+        };
+        fill_runtime(&mut rt, &config, false);
+        assert_eq!(rt.env[1].name, "API_TOKEN");
+        assert_eq!(rt.env[1].value, None);
+        assert_eq!(
+            rt.history[0].created_by.as_deref(),
+            Some("/bin/sh -c #(nop) ENV API_TOKEN=*****")
+        );
+        assert_eq!(rt.history[1].created_by, None);
+        assert!(!rt.redacted);
+        fill_runtime(&mut rt, &config, true);
+        assert_eq!(rt.env[0].value.as_deref(), Some("/bin"));
+        assert!(rt.redacted);
+    }
 }

@@ -50,5 +50,7 @@ pub use policy::{
     BUILTIN_RULES, CustomFile, EffectiveRule, ImageSettings, LicenseSettings, Policy, PolicyFile,
     RuleInfo, RuleSettings, VulnSettings, builtin_rule,
 };
-pub use rego::{CustomRules, Denial};
-pub use render::{FINDINGS_SCHEMA_VERSION, SarifScope, to_json, to_junit, to_sarif, to_table};
+pub use rego::{CustomRules, Denial, EVAL_TIME_LIMIT};
+pub use render::{
+    FINDINGS_SCHEMA_VERSION, SarifScope, combine, to_json, to_junit, to_sarif, to_table,
+};

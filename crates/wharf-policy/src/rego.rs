@@ -14,6 +14,9 @@ use wharf_types::Severity;
 use crate::error::PolicyError;
 use crate::finding::Action;
 
+/// Wall-clock limit of one evaluation of the custom rules.
+pub const EVAL_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Custom rules: the compiled modules.
 #[derive(Debug, Clone, Default)]
 pub struct CustomRules {
@@ -69,6 +72,11 @@ impl CustomRules {
         let engine = self.engine.get_or_insert_with(|| {
             let mut e = regorus::Engine::new();
             e.set_strict_builtin_errors(false);
+            // A runaway rule ends with an error instead of hanging a scan.
+            e.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+                limit: EVAL_TIME_LIMIT,
+                check_interval: std::num::NonZeroU32::MIN.saturating_add(999),
+            });
             e
         });
         let package = engine

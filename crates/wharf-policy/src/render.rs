@@ -28,6 +28,33 @@ pub fn to_json(evaluations: &[Evaluation]) -> String {
     .unwrap_or_default()
 }
 
+/// Findings of several evaluations (the platforms or tags of one
+/// repository, a whole registry) with the same fingerprint combined into
+/// one, listing every image it was seen in; the first evaluation's copy
+/// is kept otherwise (its status included). Order: as first seen.
+pub fn combine(evaluations: &[Evaluation]) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for e in evaluations {
+        for f in &e.findings {
+            match index.get(&f.fingerprint) {
+                Some(&i) => {
+                    for img in &f.images {
+                        if !out[i].images.contains(img) {
+                            out[i].images.push(img.clone());
+                        }
+                    }
+                }
+                None => {
+                    index.insert(f.fingerprint.clone(), out.len());
+                    out.push(f.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
 fn kind_heading(k: FindingKind) -> &'static str {
     match k {
         FindingKind::Vulnerability => "Vulnerabilities",
@@ -110,8 +137,8 @@ pub fn to_table(evaluations: &[Evaluation]) -> String {
             );
             let _ = writeln!(
                 out,
-                "  {:<9} {:<17} {:<21} {:<8} {}",
-                "SEVERITY", "RULE", "STATUS", "ACTION", "FINDING"
+                "  {:<9} {:<17} {:<21} {:<8} FINDING",
+                "SEVERITY", "RULE", "STATUS", "ACTION"
             );
             for f in of {
                 let _ = writeln!(

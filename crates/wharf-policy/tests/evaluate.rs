@@ -10,7 +10,7 @@ use wharf_inventory::{
 use wharf_matcher::{FixState, Match};
 use wharf_policy::{
     Action, Context, Decision, Evaluation, Exceptions, Finding, FindingKind, Policy, PolicyError,
-    SarifScope, Status, Vex, evaluate_with, to_json, to_junit, to_sarif, to_table,
+    SarifScope, Status, Vex, combine, evaluate_with, to_json, to_junit, to_sarif, to_table,
 };
 use wharf_types::{
     Digest, Ecosystem, LayerPlacement, Location, MalwareEngine, MalwareFinding, OsInfo, Package,
@@ -808,4 +808,26 @@ fn junit_parses_back() {
         .find(|r| r.id == "WHARF-CACHE-001")
         .expect("cache");
     assert_eq!((cache.failing, cache.suppressed), (0, 1));
+}
+
+#[test]
+fn same_finding_in_two_images_is_one_finding_with_both() {
+    let a = clean();
+    let mut b = clean();
+    b.image.source = "registry.example.com/team/api:v2".into();
+    b.image.digest = Some(Digest::sha256_of(b"manifest v2"));
+    let m = openssl_matches();
+    let ea = eval(&a, &m, &Policy::builtin());
+    let eb = eval(&b, &m, &Policy::builtin());
+    let all = combine(&[ea.clone(), eb]);
+    assert_eq!(all.len(), ea.findings.len());
+    assert!(all.iter().all(|f| f.images.len() == 2));
+    let tags: Vec<&[String]> = all[0].images.iter().map(|i| i.tags.as_slice()).collect();
+    assert_eq!(
+        tags,
+        [
+            ["latest".to_owned(), "v1".to_owned()],
+            ["latest".to_owned(), "v2".to_owned()]
+        ]
+    );
 }
