@@ -664,6 +664,26 @@ fn misconfigurations(b: &mut Builder<'_>, facts: &ImageFacts) {
                 );
             }
         }
+        if let Some(r) = b.rule("CIS-4.10") {
+            // A heuristic on names: an issue to check, not a proven secret.
+            for name in &facts.secret_like_env {
+                let loc = format!("env:{name}");
+                let f = b.push(
+                    &r,
+                    FindingKind::Secret,
+                    &loc,
+                    &["name"],
+                    format!("Environment variable {name} may hold a secret"),
+                    Severity::Medium,
+                    format!(
+                        "`{name}` is set in the image configuration; its name suggests a secret"
+                    ),
+                    vec![loc.clone()],
+                    None,
+                );
+                f.action = Action::Issue;
+            }
+        }
         if let Some(r) = b.rule("WHARF-AGE-001")
             && let (Some(max), Some(age)) = (b.policy.file.image.max_age_days, facts.age_days)
             && age > max

@@ -27,6 +27,11 @@ pub struct ImageFacts {
     pub cmd: Option<Vec<String>>,
     /// Environment variable names.
     pub env_names: Vec<String>,
+    /// Environment variables whose name suggests a secret (`*_PASSWORD`,
+    /// `*_TOKEN`, `*_SECRET`, `*API_KEY`, `*_PRIVATE_KEY`…) with a value
+    /// that is not empty nor a path (`*_FILE`, `*_PATH` names are skipped),
+    /// and that the secret scanner did not already report.
+    pub secret_like_env: Vec<String>,
     /// Labels.
     pub labels: std::collections::BTreeMap<String, String>,
     /// Creation time from the configuration, when valid.
@@ -55,6 +60,40 @@ pub struct HistoryRef {
     pub step: usize,
     /// The instruction (redacted or masked).
     pub created_by: String,
+}
+
+/// Whether an environment variable's name suggests it holds a secret.
+pub fn secret_like(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    if [
+        "_FILE",
+        "_PATH",
+        "_DIR",
+        "_URL",
+        "_ENDPOINT",
+        "_HOST",
+        "_USER",
+        "_USERNAME",
+        "_ID",
+    ]
+    .iter()
+    .any(|s| n.ends_with(s))
+    {
+        return false;
+    }
+    [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "ACCESS_KEY",
+        "CREDENTIAL",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
 }
 
 /// Whether `user` means root.
@@ -139,6 +178,25 @@ impl ImageFacts {
             env_names: cfg
                 .map(|c| c.env.iter().map(|e| e.name.clone()).collect())
                 .unwrap_or_default(),
+            secret_like_env: cfg
+                .map(|c| {
+                    c.env
+                        .iter()
+                        .filter(|e| secret_like(&e.name))
+                        .filter(|e| {
+                            e.value
+                                .as_deref()
+                                .is_none_or(|v| !v.is_empty() && !v.starts_with('/'))
+                        })
+                        .filter(|e| {
+                            !inv.secrets.iter().any(|s| {
+                                matches!(&s.location, wharf_types::Location::Env { name } if *name == e.name)
+                            })
+                        })
+                        .map(|e| e.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default(),
             labels: inv.image.labels.clone(),
             created: inv.image.created.clone(),
             age_days: created_ts.map(|c| now.duration_since(c).as_secs() / 86_400),
@@ -168,6 +226,29 @@ impl ImageFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_like_names() {
+        for n in [
+            "DB_PASSWORD",
+            "GITHUB_TOKEN",
+            "api_key",
+            "AWS_SECRET_ACCESS_KEY",
+            "STRIPE_APIKEY",
+        ] {
+            assert!(secret_like(n), "{n}");
+        }
+        for n in [
+            "PATH",
+            "PASSWORD_FILE",
+            "TOKEN_PATH",
+            "KEYCLOAK_URL",
+            "HOME",
+            "AWS_ACCESS_KEY_ID",
+        ] {
+            assert!(!secret_like(n), "{n}");
+        }
+    }
 
     #[test]
     fn root_users() {

@@ -40,7 +40,7 @@ pub use evaluate::{
     RuleOutcome, evaluate, evaluate_with, policy_input, repository_of,
 };
 pub use exceptions::{Exception, Exceptions, Vex, VexStatement};
-pub use facts::{HistoryRef, ImageFacts, is_root};
+pub use facts::{HistoryRef, ImageFacts, is_root, secret_like};
 pub use finding::{
     Action, Finding, FindingKind, ImageRef, PackageRef, Provenance, Status, Suppression,
     VulnerabilityRef, fingerprint, short_id,

@@ -340,7 +340,8 @@ impl Policy {
         Policy::default()
     }
 
-    /// Parse a policy file's text; `base` resolves custom rule paths.
+    /// Parse a policy file's text; custom rule paths are relative to
+    /// `origin`'s directory (and errors name `origin`).
     pub fn from_toml(text: &str, origin: &Path) -> Result<Policy, PolicyError> {
         let file: PolicyFile = toml::from_str(text).map_err(|e| PolicyError::Parse {
             file: origin.display().to_string(),

@@ -85,6 +85,14 @@ fn messy() -> Inventory {
     inv.image.labels.clear();
     let cfg = inv.image.config.as_mut().expect("config");
     cfg.user = None;
+    cfg.env.push(EnvVar {
+        name: "DB_PASSWORD".into(),
+        value: None,
+    });
+    cfg.env.push(EnvVar {
+        name: "AWS_ACCESS_KEY_ID".into(),
+        value: None,
+    });
     cfg.healthcheck = None;
     cfg.history.push(HistoryStep {
         created_by: Some("ADD https://example.com/tool.tgz /opt/ # buildkit".into()),
@@ -331,7 +339,22 @@ fn each_builtin_rule_fires_on_the_messy_image() {
             .message
             .contains("https://example.com/tool.tgz")
     );
-    let env_secret = one("CIS-4.10");
+    let cis410 = find(&e, "CIS-4.10");
+    assert_eq!(cis410.len(), 2, "{cis410:#?}");
+    let guess = cis410
+        .iter()
+        .find(|f| f.severity == Severity::Medium)
+        .expect("name heuristic");
+    assert_eq!(
+        (guess.action, guess.locations.as_slice()),
+        (Action::Issue, ["env:DB_PASSWORD".to_owned()].as_slice())
+    );
+    let env_secret = cis410
+        .iter()
+        .find(|f| f.severity == Severity::Critical)
+        .copied()
+        .cloned()
+        .expect("scanner finding");
     assert_eq!(
         (env_secret.kind, env_secret.severity, env_secret.action),
         (FindingKind::Secret, Severity::Critical, Action::Block)
