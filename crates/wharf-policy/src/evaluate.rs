@@ -663,6 +663,23 @@ fn misconfigurations(b: &mut Builder<'_>, facts: &ImageFacts) {
                     None,
                 );
             }
+            // A local ADD: COPY says what it does (no archive extraction).
+            for a in &facts.local_adds {
+                b.push(
+                    &r,
+                    FindingKind::Misconfiguration,
+                    &a.created_by,
+                    &[],
+                    "ADD instead of COPY (CIS Docker 4.9)".to_owned(),
+                    Severity::Low,
+                    format!(
+                        "Build step #{} uses ADD for local files: {}",
+                        a.step, a.created_by
+                    ),
+                    vec![format!("history#{}", a.step)],
+                    None,
+                );
+            }
         }
         if let Some(r) = b.rule("CIS-4.10") {
             // A heuristic on names: an issue to check, not a proven secret.

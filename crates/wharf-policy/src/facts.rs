@@ -40,8 +40,8 @@ pub struct ImageFacts {
     pub age_days: Option<i64>,
     /// Build steps that `ADD` a remote URL (index in the history, step).
     pub remote_adds: Vec<HistoryRef>,
-    /// Build steps that `ADD` something other than the base image's root
-    /// filesystem (`ADD file:… in /`) or a remote URL.
+    /// Build steps that `ADD` local files anywhere but `/` (a base image's
+    /// root filesystem: `ADD file:… in /`, `ADD rootfs.tar.xz /`).
     pub local_adds: Vec<HistoryRef>,
     /// Setuid/setgid regular files.
     pub setuid_files: Vec<SpecialFile>,
@@ -154,8 +154,17 @@ impl ImageFacts {
                 || lower.starts_with("git@")
             {
                 remote_adds.push(r);
-            } else if !(src.starts_with("file:") && arg.ends_with(" in /")) {
-                local_adds.push(r);
+            } else {
+                // The destination: the last word before BuildKit's comment.
+                let words: Vec<&str> = arg
+                    .split(" # ")
+                    .next()
+                    .unwrap_or(arg)
+                    .split_whitespace()
+                    .collect();
+                if words.last().is_some_and(|d| *d != "/") {
+                    local_adds.push(r);
+                }
             }
         }
         let created_ts = inv

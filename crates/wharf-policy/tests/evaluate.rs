@@ -65,6 +65,10 @@ fn clean() -> Inventory {
                         ..HistoryStep::default()
                     },
                     HistoryStep {
+                        created_by: Some("ADD rootfs.tar.xz / # buildkit".into()),
+                        ..HistoryStep::default()
+                    },
+                    HistoryStep {
                         created_by: Some("COPY app /app # buildkit".into()),
                         ..HistoryStep::default()
                     },
@@ -96,6 +100,10 @@ fn messy() -> Inventory {
     cfg.healthcheck = None;
     cfg.history.push(HistoryStep {
         created_by: Some("ADD https://example.com/tool.tgz /opt/ # buildkit".into()),
+        ..HistoryStep::default()
+    });
+    cfg.history.push(HistoryStep {
+        created_by: Some("ADD --chown=app app.tar.gz /srv/app # buildkit".into()),
         ..HistoryStep::default()
     });
     inv.os = Some(os("debian", "10"));
@@ -334,11 +342,18 @@ fn each_builtin_rule_fires_on_the_messy_image() {
     assert!(root.message.contains("no USER"));
     assert!(one("CIS-4.6").message.contains("HEALTHCHECK"));
     assert_eq!(one("CIS-4.8").locations, ["usr/bin/passwd"]);
-    assert!(
-        one("CIS-4.9")
-            .message
-            .contains("https://example.com/tool.tgz")
-    );
+    let adds = find(&e, "CIS-4.9");
+    assert_eq!(adds.len(), 2, "{adds:#?}");
+    let remote = adds
+        .iter()
+        .find(|f| f.severity == Severity::Medium)
+        .expect("remote");
+    assert!(remote.message.contains("https://example.com/tool.tgz"));
+    let local = adds
+        .iter()
+        .find(|f| f.severity == Severity::Low)
+        .expect("local");
+    assert!(local.message.contains("app.tar.gz"), "{}", local.message);
     let cis410 = find(&e, "CIS-4.10");
     assert_eq!(cis410.len(), 2, "{cis410:#?}");
     let guess = cis410
