@@ -199,8 +199,9 @@ pub fn policy_input(
     })
 }
 
-/// The smallest of `fixed` above `installed` in `scheme` (the first one
-/// when none compares).
+/// The smallest of `fixed` above `installed` in `scheme`. A version that
+/// does not compare (malformed) is taken when none above is found; when
+/// every version compares and none is above, `None`.
 fn smallest_fix(scheme: Scheme, installed: &str, fixed: &[String]) -> Option<String> {
     let above: Vec<&String> = fixed
         .iter()
@@ -212,7 +213,12 @@ fn smallest_fix(scheme: Scheme, installed: &str, fixed: &[String]) -> Option<Str
         .into_iter()
         .min_by(|a, b| wharf_version::compare(scheme, a, b).unwrap_or(Ordering::Equal))
         .cloned()
-        .or_else(|| fixed.first().cloned())
+        .or_else(|| {
+            fixed
+                .iter()
+                .find(|f| wharf_version::compare(scheme, f, installed).is_err())
+                .cloned()
+        })
 }
 
 struct Builder<'a> {
@@ -486,6 +492,12 @@ fn vulnerabilities(b: &mut Builder<'_>, matches: &[Match], inv: &Inventory) {
             .unwrap_or(none.action);
         f.remediation = match &fixed_in {
             Some(v) => format!("upgrade {} {} → {v}", m.package, m.installed_version),
+            None if !m.fixed_versions.is_empty() => format!(
+                "fixed in {} (none above the installed {}): check which release stream {} follows",
+                m.fixed_versions.join(", "),
+                m.installed_version,
+                m.package
+            ),
             None => format!(
                 "no fixed version yet ({}); consider removing {}",
                 m.state_name(),
@@ -1144,5 +1156,10 @@ mod tests {
             Some("3.0.12-1")
         );
         assert_eq!(smallest_fix(Scheme::Dpkg, "3.0.11-1", &[]), None);
+        assert_eq!(
+            smallest_fix(Scheme::Dpkg, "3.0.11-1", &["3.0.9-1".to_owned()]),
+            None,
+            "never a downgrade"
+        );
     }
 }
