@@ -45,10 +45,21 @@ struct ExceptionFile {
 }
 
 /// Exceptions loaded from files.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Exceptions {
     /// `(source file, exception)`.
     pub entries: Vec<(String, Exception)>,
+    /// The image globs of each entry, compiled once (entries pushed
+    /// directly are compiled when looked up).
+    globs: Vec<Vec<globset::GlobMatcher>>,
+}
+
+fn compile(images: &[String]) -> Vec<globset::GlobMatcher> {
+    images
+        .iter()
+        .filter_map(|g| Glob::new(g).ok())
+        .map(|g| g.compile_matcher())
+        .collect()
 }
 
 /// What an exception does to a finding.
@@ -89,6 +100,8 @@ impl Exceptions {
             for g in &e.images {
                 Glob::new(g).map_err(|err| parse_err(format!("exception #{}: {err}", i + 1)))?;
             }
+            self.globs.resize(self.entries.len(), Vec::new());
+            self.globs.push(compile(&e.images));
             self.entries.push((name.to_owned(), e));
         }
         Ok(())
@@ -111,8 +124,12 @@ impl Exceptions {
         today: jiff::civil::Date,
     ) -> Option<ExceptionOutcome<'a>> {
         let mut expired = None;
-        for (file, e) in &self.entries {
-            if !e.matches(subject) {
+        for (i, (file, e)) in self.entries.iter().enumerate() {
+            let matches = match self.globs.get(i) {
+                Some(globs) if globs.len() == e.images.len() => e.matches(subject, globs),
+                _ => e.matches(subject, &compile(&e.images)),
+            };
+            if !matches {
                 continue;
             }
             match e.expires {
@@ -139,7 +156,7 @@ pub(crate) struct Subject<'a> {
 }
 
 impl Exception {
-    fn matches(&self, s: &Subject<'_>) -> bool {
+    fn matches(&self, s: &Subject<'_>, images: &[globset::GlobMatcher]) -> bool {
         if let Some(id) = &self.id
             && !s.ids.iter().any(|i| i.eq_ignore_ascii_case(id))
         {
@@ -156,12 +173,9 @@ impl Exception {
             return false;
         }
         self.images.is_empty()
-            || self.images.iter().any(|g| {
-                Glob::new(g).is_ok_and(|g| {
-                    let m = g.compile_matcher();
-                    s.repository.is_some_and(|r| m.is_match(r)) || m.is_match(s.source)
-                })
-            })
+            || images
+                .iter()
+                .any(|m| s.repository.is_some_and(|r| m.is_match(r)) || m.is_match(s.source))
     }
 }
 
