@@ -869,3 +869,69 @@ fn same_finding_in_two_images_is_one_finding_with_both() {
         ]
     );
 }
+
+#[test]
+fn rego_sees_the_documented_input() {
+    let inv = messy();
+    let matches = openssl_matches();
+    let facts = wharf_policy::ImageFacts::of(&inv, ctx().now);
+    let image = wharf_policy::ImageRef {
+        source: inv.image.source.clone(),
+        repository: wharf_policy::repository_of(&inv.image.source),
+        digest: inv.image.digest.clone(),
+        tags: vec!["v1".into()],
+    };
+    let input = wharf_policy::policy_input(&inv, &matches, &facts, &image);
+    for key in [
+        "schema_version",
+        "image",
+        "facts",
+        "os",
+        "packages",
+        "vulnerabilities",
+        "secrets",
+        "malware",
+        "files",
+    ] {
+        assert!(input.get(key).is_some(), "{key}");
+    }
+    assert_eq!(input["schema_version"], wharf_policy::POLICY_INPUT_VERSION);
+    assert_eq!(
+        input["image"]["repository"],
+        "registry.example.com/team/api"
+    );
+    let mut rules = wharf_policy::CustomRules::default();
+    rules
+        .add_source(
+            "org.rego",
+            r#"package wharf.custom.org
+deny contains sprintf("%s is known exploited", [v.id]) if {
+    some v in input.vulnerabilities
+    v.kev
+}
+deny contains {"id": "ORG-ROOT", "message": "runs as root"} if { input.facts.runs_as_root }
+deny contains {"id": "ORG-SUID", "message": f.path} if {
+    some f in input.facts.setuid_files
+}
+deny contains {"id": "ORG-SECRET", "message": s.location.name} if {
+    some s in input.secrets
+    s.location.kind == "env"
+}
+"#,
+        )
+        .expect("compile");
+    let denials = rules.evaluate(&input).expect("evaluate");
+    let got: Vec<(&str, &str)> = denials
+        .iter()
+        .map(|d| (d.id.as_str(), d.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("CUSTOM-org", "CVE-2024-0005 is known exploited"),
+            ("ORG-ROOT", "runs as root"),
+            ("ORG-SECRET", "AWS_ACCESS_KEY_ID"),
+            ("ORG-SUID", "usr/bin/passwd"),
+        ]
+    );
+}
