@@ -128,6 +128,12 @@ pub trait ContentScanner: Send + Sync {
     fn scan_config(&self, _config: &mut ConfigText) -> Option<Output> {
         None
     }
+    /// Whether [`ContentScanner::scan_config`] redacts every secret it
+    /// finds in the configuration (the secret scanner says so; environment
+    /// values are kept in the inventory only then).
+    fn redacts_config(&self) -> bool {
+        false
+    }
 }
 
 /// The texts of an image configuration that content scanners inspect.
@@ -168,6 +174,161 @@ pub struct LayerReport {
     pub entries: u64,
     /// Uncompressed bytes read.
     pub uncompressed_bytes: u64,
+    /// Permission and package-cache facts of this layer's entries.
+    #[serde(default, skip_serializing_if = "LayerFacts::is_empty")]
+    pub facts: LayerFacts,
+}
+
+/// Version of what [`LayerReport`] holds besides the analyzers' outputs
+/// ([`LayerFacts`]); part of [`AnalyzerSet::versions`], so reports cached
+/// before a change are not reused.
+pub const LAYER_REPORT_VERSION: u32 = 2;
+
+/// What the layer pass records about an entry besides its content:
+/// notable permission bits and package-manager caches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerFacts {
+    /// Setuid/setgid regular files, world-writable regular files, and
+    /// world-writable directories without the sticky bit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub special: Vec<ModeEntry>,
+    /// Package-manager cache directories with regular files in this layer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caches: Vec<CacheUse>,
+}
+
+impl LayerFacts {
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.special.is_empty() && self.caches.is_empty()
+    }
+
+    /// Record one entry (regular file or directory).
+    fn record(&mut self, path: &str, mode: u32, dir: bool, size: u64) {
+        let notable = if dir {
+            mode & 0o002 != 0 && mode & 0o1000 == 0
+        } else {
+            mode & 0o6000 != 0 || mode & 0o002 != 0
+        };
+        if notable {
+            self.special.push(ModeEntry {
+                path: path.to_owned(),
+                mode: mode & 0o7777,
+                dir,
+            });
+        }
+        if dir {
+            return;
+        }
+        let Some((cache, manager)) = cache_dir(path) else {
+            return;
+        };
+        let rest = &path[cache.len() + 1..];
+        let child = rest.split('/').next().unwrap_or(rest);
+        if child == "lock" {
+            return;
+        }
+        let i = match self.caches.iter().position(|c| c.path == cache) {
+            Some(i) => i,
+            None => {
+                self.caches.push(CacheUse {
+                    path: cache,
+                    manager: manager.to_owned(),
+                    children: Vec::new(),
+                });
+                self.caches.len() - 1
+            }
+        };
+        match self.caches[i].children.iter_mut().find(|c| c.name == child) {
+            Some(c) => {
+                c.files += 1;
+                c.bytes += size;
+            }
+            None => self.caches[i].children.push(CacheChild {
+                name: child.to_owned(),
+                files: 1,
+                bytes: size,
+            }),
+        }
+    }
+}
+
+/// An entry with notable permission bits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModeEntry {
+    /// Path inside the image.
+    pub path: String,
+    /// Permission bits with setuid/setgid/sticky.
+    pub mode: u32,
+    /// A directory (otherwise a regular file).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dir: bool,
+}
+
+/// Files of one layer in one package-manager cache directory, counted per
+/// direct child of the directory (so that a later layer's whiteouts of
+/// some children can be applied when layers are merged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheUse {
+    /// The cache directory (`var/cache/apt/archives`).
+    pub path: String,
+    /// The package manager.
+    pub manager: String,
+    /// Direct children holding files.
+    pub children: Vec<CacheChild>,
+}
+
+/// A direct child of a cache directory and the files below it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheChild {
+    /// Its name.
+    pub name: String,
+    /// Regular files (itself, or below it).
+    pub files: u64,
+    /// Their bytes.
+    pub bytes: u64,
+}
+
+/// Package-manager cache directories: fixed paths, then paths under a
+/// home directory (`root/…`, `home/<user>/…`).
+const SYSTEM_CACHES: &[(&str, &str)] = &[
+    ("var/cache/apt/archives", "apt"),
+    ("var/lib/apt/lists", "apt-lists"),
+    ("var/cache/apk", "apk"),
+    ("etc/apk/cache", "apk"),
+    ("var/cache/yum", "yum"),
+    ("var/cache/dnf", "dnf"),
+    ("var/cache/zypp", "zypper"),
+    ("usr/local/share/.cache/yarn", "yarn"),
+];
+const HOME_CACHES: &[(&str, &str)] = &[
+    (".cache/pip", "pip"),
+    (".npm/_cacache", "npm"),
+    (".cache/yarn", "yarn"),
+    (".cache/go-build", "go"),
+    ("go/pkg/mod/cache", "go"),
+    (".m2/repository", "maven"),
+];
+
+/// The package-manager cache directory holding `path`, if any.
+pub fn cache_dir(path: &str) -> Option<(String, &'static str)> {
+    let under = |dir: &str| {
+        path.len() > dir.len() + 1 && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/'
+    };
+    if let Some((dir, m)) = SYSTEM_CACHES.iter().find(|(d, _)| under(d)) {
+        return Some(((*dir).to_owned(), m));
+    }
+    let home = if let Some(rest) = path.strip_prefix("root/") {
+        ("root".to_owned(), rest)
+    } else {
+        let rest = path.strip_prefix("home/")?;
+        let (user, rest) = rest.split_once('/')?;
+        (format!("home/{user}"), rest)
+    };
+    HOME_CACHES.iter().find_map(|(d, m)| {
+        (home.1.len() > d.len() + 1 && home.1.starts_with(d) && home.1.as_bytes()[d.len()] == b'/')
+            .then(|| (format!("{}/{d}", home.0), *m))
+    })
 }
 
 /// A set of analyzers with their paths compiled into one matcher.
@@ -237,12 +398,23 @@ impl AnalyzerSet {
         !self.scanners.is_empty()
     }
 
-    /// `name@version` of every analyzer, sorted: the cache key component.
+    /// Whether a content scanner redacts the configuration's texts (the
+    /// secret scanner): only then may environment values and build steps
+    /// be kept in the inventory.
+    pub fn redacts_config(&self) -> bool {
+        self.scanners.iter().any(|s| s.redacts_config())
+    }
+
+    /// `name@version` of every analyzer, sorted, with the layer report's
+    /// own version (`layer-report@N`): the cache key component.
     pub fn versions(&self) -> Vec<String> {
         let mut v: Vec<String> = self
             .analyzers
             .iter()
             .map(|a| format!("{}@{}", a.name(), a.version()))
+            .chain(std::iter::once(format!(
+                "layer-report@{LAYER_REPORT_VERSION}"
+            )))
             .chain(
                 self.scanners
                     .iter()
@@ -301,7 +473,11 @@ impl AnalyzerSet {
                         .collect();
                     report.files.extend(copies);
                 }
+                EntryKind::Dir => report.facts.record(entry.path, entry.mode, true, 0),
                 EntryKind::File => {
+                    report
+                        .facts
+                        .record(entry.path, entry.mode, false, entry.size);
                     let who = self.wanted_by(entry.path, entry.mode, entry.size, &mut scratch);
                     if who.is_empty() {
                         return Ok(());
@@ -363,18 +539,20 @@ impl AnalyzerSet {
                     continue;
                 };
                 report.entries += 1;
+                use std::os::unix::fs::PermissionsExt as _;
+                let mode = meta.permissions().mode() & 0o7777;
                 if meta.is_dir() {
                     if dir.as_path() == root && matches!(rel.as_str(), "proc" | "sys" | "dev") {
                         continue;
                     }
+                    report.facts.record(&rel, mode, true, 0);
                     stack.push(e.path());
                     continue;
                 }
                 if !meta.is_file() {
                     continue;
                 }
-                use std::os::unix::fs::PermissionsExt as _;
-                let mode = meta.permissions().mode() & 0o7777;
+                report.facts.record(&rel, mode, false, meta.len());
                 let who = self.wanted_by(&rel, mode, meta.len(), &mut scratch);
                 if who.is_empty() {
                     continue;
@@ -579,7 +757,7 @@ mod tests {
     fn routes_files_and_collects_outputs() {
         let set =
             AnalyzerSet::new(vec![Box::new(LineAnalyzer), Box::new(DiskAnalyzer)]).expect("globs");
-        assert_eq!(set.versions(), ["disk@3", "lines@1"]);
+        assert_eq!(set.versions(), ["disk@3", "layer-report@2", "lines@1"]);
         let tar = layer(&[
             (
                 "app/pkgs.txt",
@@ -686,7 +864,11 @@ mod tests {
             .expect("globs")
             .with_scanners(vec![Arc::new(TokenScanner)]);
         assert!(set.has_scanners());
-        assert_eq!(set.versions(), ["lines@1", "token@1+rules:abc"]);
+        assert_eq!(
+            set.versions(),
+            ["layer-report@2", "lines@1", "token@1+rules:abc"]
+        );
+        assert!(!set.redacts_config());
         let big = vec![b'x'; 100];
         let tar = layer(&[
             ("app/pkgs.txt", b"TOKEN=1 2\n", 0o644, None),
@@ -718,5 +900,114 @@ mod tests {
         };
         assert_eq!(set.scan_config(&mut config).len(), 1);
         assert_eq!(config.env, ["TOKEN=*****", "PATH=/bin"]);
+    }
+
+    #[test]
+    fn records_special_modes_and_package_caches() {
+        let set = AnalyzerSet::new(vec![Box::new(LineAnalyzer)]).expect("globs");
+        let mut b = tar::Builder::new(Vec::new());
+        let mut add = |path: &str, mode: u32, dir: bool, data: &[u8]| {
+            let mut h = tar::Header::new_gnu();
+            h.set_mode(mode);
+            h.set_size(data.len() as u64);
+            if dir {
+                h.set_entry_type(tar::EntryType::Directory);
+            }
+            b.append_data(&mut h, path, data).expect("append");
+        };
+        add("usr/bin/passwd", 0o4755, false, b"x");
+        add("usr/bin/wall", 0o2755, false, b"x");
+        add("usr/bin/ls", 0o755, false, b"x");
+        add("tmp/", 0o1777, true, b"");
+        add("srv/drop/", 0o777, true, b"");
+        add("etc/open.conf", 0o666, false, b"x");
+        add("var/cache/apt/archives/lock", 0o640, false, b"");
+        add("var/cache/apt/archives/curl_8.deb", 0o644, false, b"12345");
+        add("var/cache/apt/archives/libc_2.deb", 0o644, false, b"123");
+        add(
+            "var/lib/apt/lists/deb.debian.org_Packages",
+            0o644,
+            false,
+            b"1234",
+        );
+        add("home/app/.cache/pip/http/a/b", 0o644, false, b"12");
+        add("root/.npm/_cacache/index-v5/x", 0o644, false, b"1");
+        add("root/.bashrc", 0o644, false, b"1");
+        let tar = b.into_inner().expect("tar");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let report = set
+            .analyze_layer(&tar[..], &Limits::default(), tmp.path())
+            .expect("layer");
+        let special: Vec<(&str, u32, bool)> = report
+            .facts
+            .special
+            .iter()
+            .map(|m| (m.path.as_str(), m.mode, m.dir))
+            .collect();
+        assert_eq!(
+            special,
+            [
+                ("usr/bin/passwd", 0o4755, false),
+                ("usr/bin/wall", 0o2755, false),
+                ("srv/drop", 0o777, true),
+                ("etc/open.conf", 0o666, false),
+            ]
+        );
+        let caches: Vec<(&str, &str, usize, u64)> = report
+            .facts
+            .caches
+            .iter()
+            .map(|c| {
+                (
+                    c.path.as_str(),
+                    c.manager.as_str(),
+                    c.children.len(),
+                    c.children.iter().map(|c| c.bytes).sum(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            caches,
+            [
+                ("var/cache/apt/archives", "apt", 2, 8),
+                ("var/lib/apt/lists", "apt-lists", 1, 4),
+                ("home/app/.cache/pip", "pip", 1, 2),
+                ("root/.npm/_cacache", "npm", 1, 1),
+            ]
+        );
+        let json = serde_json::to_string(&report).expect("serialize");
+        assert_eq!(
+            serde_json::from_str::<LayerReport>(&json).expect("deserialize"),
+            report
+        );
+    }
+
+    #[test]
+    fn analyze_dir_records_the_same_facts() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let set = AnalyzerSet::new(vec![Box::new(LineAnalyzer)]).expect("globs");
+        let root = tempfile::tempdir().expect("root");
+        let p = |rel: &str| root.path().join(rel);
+        std::fs::create_dir_all(p("usr/bin")).expect("mkdir");
+        std::fs::create_dir_all(p("var/cache/apk")).expect("mkdir");
+        std::fs::create_dir_all(p("srv/drop")).expect("mkdir");
+        std::fs::write(p("usr/bin/su"), b"x").expect("write");
+        std::fs::set_permissions(p("usr/bin/su"), std::fs::Permissions::from_mode(0o4755))
+            .expect("chmod");
+        std::fs::set_permissions(p("srv/drop"), std::fs::Permissions::from_mode(0o777))
+            .expect("chmod");
+        std::fs::write(p("var/cache/apk/APKINDEX.tar.gz"), b"12345").expect("write");
+        let report = set.analyze_dir(root.path()).expect("dir");
+        let mut special: Vec<(&str, u32)> = report
+            .facts
+            .special
+            .iter()
+            .map(|m| (m.path.as_str(), m.mode))
+            .collect();
+        special.sort_unstable();
+        assert_eq!(special, [("srv/drop", 0o777), ("usr/bin/su", 0o4755)]);
+        assert_eq!(report.facts.caches.len(), 1);
+        assert_eq!(report.facts.caches[0].manager, "apk");
+        assert_eq!(report.facts.caches[0].children[0].bytes, 5);
     }
 }

@@ -27,6 +27,7 @@ pub mod rust;
 
 pub use builtin::builtin;
 pub use engine::{
-    Analyzer, AnalyzerSet, ConfigText, ContentScanner, File, FileRecord, LayerReport, Output,
+    Analyzer, AnalyzerSet, CacheChild, CacheUse, ConfigText, ContentScanner, File, FileRecord,
+    LAYER_REPORT_VERSION, LayerFacts, LayerReport, ModeEntry, Output, cache_dir,
 };
 pub use error::ParseError;

@@ -6,7 +6,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use wharf_analyzers::ConfigText;
-use wharf_inventory::{ImageMeta, LayerMeta};
+use wharf_inventory::{HistoryStep, ImageMeta, LayerMeta, RuntimeConfig};
 use wharf_registry::RegistryClient;
 use wharf_registry::manifest::{
     Descriptor, ImageConfig, ImageIndex, ImageManifest, Manifest, parse_manifest,
@@ -104,6 +104,43 @@ pub(crate) fn meta_for(
                 size: m.layers.get(i).map_or(0, |l| l.size),
                 created_by: history.get(i).and_then(|h| h.created_by.clone()),
                 cached: false,
+            })
+            .collect(),
+        config: Some(runtime_config(cfg)),
+    }
+}
+
+/// The runtime configuration without what may hold a secret: environment
+/// and build steps are filled in by `assemble` from the (redacted)
+/// [`ConfigText`].
+pub(crate) fn runtime_config(cfg: &ImageConfig) -> RuntimeConfig {
+    let c = cfg.config.clone().unwrap_or_default();
+    let healthcheck = c.healthcheck.as_ref().map(|h| {
+        h.get("Test")
+            .and_then(|t| t.as_array())
+            .map(|t| {
+                t.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    RuntimeConfig {
+        user: c.user,
+        exposed_ports: c.exposed_ports.unwrap_or_default().into_keys().collect(),
+        healthcheck,
+        entrypoint: c.entrypoint,
+        cmd: c.cmd,
+        working_dir: c.working_dir,
+        env: Vec::new(),
+        redacted: false,
+        history: cfg
+            .history
+            .iter()
+            .map(|h| HistoryStep {
+                created: h.created.clone(),
+                created_by: None,
+                empty_layer: h.empty_layer == Some(true),
             })
             .collect(),
     }
@@ -449,4 +486,51 @@ pub(crate) fn resolve_archive(file: &Path, source: &str) -> Result<Vec<Resolved>
         layers,
         config: config_text(&cfg),
     }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_config_from_an_image_config() {
+        let cfg = ImageConfig::parse(
+            br#"{"architecture":"amd64","os":"linux",
+                "config":{"User":"1000:1000","Env":["PATH=/bin","TOKEN=abc"],
+                  "ExposedPorts":{"8080/tcp":{},"443/tcp":{}},
+                  "Healthcheck":{"Test":["CMD-SHELL","curl -f http://localhost/"],"Interval":30000000000},
+                  "Entrypoint":["/app"],"Cmd":["--serve"],"WorkingDir":"/srv"},
+                "history":[{"created":"2026-11-20T10:00:00Z","created_by":"ADD rootfs.tar.xz / # buildkit"},
+                           {"created_by":"ENV TOKEN=abc","empty_layer":true}]}"#,
+            "test",
+        )
+        .expect("config");
+        let rt = runtime_config(&cfg);
+        assert_eq!(rt.user.as_deref(), Some("1000:1000"));
+        assert_eq!(rt.exposed_ports, ["443/tcp", "8080/tcp"]);
+        assert_eq!(
+            rt.healthcheck.as_deref(),
+            Some(
+                &[
+                    "CMD-SHELL".to_owned(),
+                    "curl -f http://localhost/".to_owned()
+                ][..]
+            )
+        );
+        assert_eq!(rt.entrypoint.as_deref(), Some(&["/app".to_owned()][..]));
+        assert_eq!(rt.working_dir.as_deref(), Some("/srv"));
+        // Environment and steps come later, from the redacted texts.
+        assert!(rt.env.is_empty());
+        assert_eq!(rt.history.len(), 2);
+        assert!(rt.history.iter().all(|h| h.created_by.is_none()));
+        assert!(rt.history[1].empty_layer && !rt.history[0].empty_layer);
+        assert_eq!(
+            rt.history[0].created.as_deref(),
+            Some("2026-11-20T10:00:00Z")
+        );
+        let none =
+            ImageConfig::parse(br#"{"architecture":"amd64","os":"linux"}"#, "t").expect("bare");
+        let rt = runtime_config(&none);
+        assert_eq!((rt.user, rt.healthcheck), (None, None));
+    }
 }

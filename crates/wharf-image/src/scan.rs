@@ -140,6 +140,9 @@ fn assemble(
         }
     }
     redact_meta(&mut meta, &original, &config);
+    if let Some(runtime) = meta.config.as_mut() {
+        fill_runtime(runtime, &config, opts.analyzers.redacts_config());
+    }
     let os = wharf_analyzers::os_release::identify(&merged.os_files);
     let mut packages = merged.packages;
     for p in &mut packages {
@@ -154,7 +157,63 @@ fn assemble(
         analyzers: opts.analyzers.versions(),
         secrets,
         malware,
+        files: merged.files,
     }
+}
+
+/// Environment and build steps of the runtime configuration, from the
+/// configuration's texts as the scanners left them: values only when a
+/// scanner redacted them, names otherwise; steps as redacted, or with the
+/// value of every `NAME=value` word masked.
+fn fill_runtime(runtime: &mut wharf_inventory::RuntimeConfig, config: &ConfigText, redacted: bool) {
+    runtime.redacted = redacted;
+    runtime.env = config
+        .env
+        .iter()
+        .map(|e| {
+            let (name, value) = e.split_once('=').unwrap_or((e.as_str(), ""));
+            wharf_inventory::EnvVar {
+                name: name.to_owned(),
+                value: redacted.then(|| value.to_owned()),
+            }
+        })
+        .collect();
+    for (step, text) in runtime.history.iter_mut().zip(&config.history) {
+        if text.is_empty() {
+            continue;
+        }
+        step.created_by = Some(if redacted {
+            text.clone()
+        } else {
+            mask_assignments(text)
+        });
+    }
+}
+
+/// `ENV A=1 B=two` → `ENV A=***** B=*****`: the value of every word shaped
+/// `NAME=value` (a shell or Dockerfile assignment, `--build-arg`) masked.
+pub(crate) fn mask_assignments(step: &str) -> String {
+    let mut out = String::with_capacity(step.len());
+    for (i, word) in step.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        match word.split_once('=') {
+            Some((name, value))
+                if !name.is_empty()
+                    && !value.is_empty()
+                    && name
+                        .trim_start_matches('-')
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+            {
+                out.push_str(name);
+                out.push_str("=*****");
+            }
+            _ => out.push_str(word),
+        }
+    }
+    out
 }
 
 /// Carry the scanners' redactions of the configuration over to what the
@@ -293,4 +352,37 @@ async fn layer_report(
         tracing::warn!("{e}");
     }
     Ok((Arc::new(report), false))
+}
+
+#[cfg(test)]
+mod runtime_tests {
+    use super::*;
+
+    #[test]
+    fn env_values_only_when_redacted_and_steps_masked_otherwise() {
+        let config = ConfigText {
+            env: vec!["PATH=/bin".into(), "API_TOKEN=abc123".into()],
+            history: vec![
+                "/bin/sh -c #(nop) ENV API_TOKEN=abc123".into(),
+                String::new(),
+            ],
+            ..ConfigText::default()
+        };
+        let mut rt = wharf_inventory::RuntimeConfig {
+            history: vec![Default::default(), Default::default()],
+            ..Default::default()
+        };
+        fill_runtime(&mut rt, &config, false);
+        assert_eq!(rt.env[1].name, "API_TOKEN");
+        assert_eq!(rt.env[1].value, None);
+        assert_eq!(
+            rt.history[0].created_by.as_deref(),
+            Some("/bin/sh -c #(nop) ENV API_TOKEN=*****")
+        );
+        assert_eq!(rt.history[1].created_by, None);
+        assert!(!rt.redacted);
+        fill_runtime(&mut rt, &config, true);
+        assert_eq!(rt.env[0].value.as_deref(), Some("/bin"));
+        assert!(rt.redacted);
+    }
 }

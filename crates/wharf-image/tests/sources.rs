@@ -66,6 +66,8 @@ fn split_image(platform: &Platform, marker: &str) -> BuiltImage {
         .file("app/pkgs.txt", "left-pad 1.0.0\nlodash 4.17.20\n", 0o644)
         .file("old/pkgs.txt", "gone 1.0\n", 0o644)
         .file("hidden/x/pkgs.txt", "hidden 1.0\n", 0o644)
+        .file("usr/bin/su", "x", 0o4755)
+        .file("var/lib/apt/lists/deb_Packages", "index", 0o644)
         .build()
         .expect("layer 1");
     let l2 = LayerBuilder::new()
@@ -75,6 +77,8 @@ fn split_image(platform: &Platform, marker: &str) -> BuiltImage {
             0o644,
         )
         .file("old/.wh.pkgs.txt", "", 0o644)
+        .file("var/lib/apt/lists/.wh.deb_Packages", "", 0o644)
+        .file("var/cache/apt/archives/curl.deb", "12345", 0o644)
         .build()
         .expect("layer 2");
     let l3 = LayerBuilder::new()
@@ -164,6 +168,37 @@ async fn every_source_form_gives_the_same_inventory() {
         );
         assert_eq!(inv[0].image.layers.len(), 3);
         assert_eq!(inv[0].image.platform.as_deref(), Some("linux/amd64"));
+        // File facts, through whiteouts, with the layer that added them.
+        let layers = &inv[0].image.layers;
+        let special: Vec<(&str, u32, Option<usize>)> = inv[0]
+            .files
+            .special
+            .iter()
+            .map(|f| {
+                let n = layers
+                    .iter()
+                    .position(|l| l.digest == f.layer)
+                    .map(|i| i + 1);
+                (f.path.as_str(), f.mode, n)
+            })
+            .collect();
+        assert_eq!(special, [("usr/bin/su", 0o4755, Some(1))], "{s}");
+        let caches: Vec<(&str, u64, u64)> = inv[0]
+            .files
+            .package_caches
+            .iter()
+            .map(|c| (c.path.as_str(), c.files, c.bytes))
+            .collect();
+        assert_eq!(
+            caches,
+            [("var/cache/apt/archives", 1, 5)],
+            "apt lists whited out: {s}"
+        );
+        let config = inv[0].image.config.as_ref().expect("runtime config");
+        assert!(
+            !config.redacted && config.env.iter().all(|e| e.value.is_none()),
+            "{s}"
+        );
     }
 
     // The same files as a root filesystem directory (no layers).

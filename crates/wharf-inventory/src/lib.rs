@@ -17,5 +17,8 @@ mod sbom;
 
 pub use cache::{CacheError, LayerCache};
 pub use merge::{Merged, merge};
-pub use model::{INVENTORY_SCHEMA_VERSION, ImageMeta, Inventory, LayerMeta};
+pub use model::{
+    EnvVar, FileFacts, HistoryStep, INVENTORY_SCHEMA_VERSION, ImageMeta, Inventory, LayerMeta,
+    PackageCache, RuntimeConfig, SpecialFile,
+};
 pub use sbom::{SbomOptions, cyclonedx_package_refs, purl, to_cyclonedx, to_spdx};

@@ -3,6 +3,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use wharf_analyzers::{FileRecord, LayerReport, Output};
+
+use crate::model::{FileFacts, PackageCache, SpecialFile};
 use wharf_types::{
     Diagnostic, Digest, Ecosystem, LayerPlacement, Location, MalwareFinding, Package, SecretFinding,
 };
@@ -22,6 +24,8 @@ pub struct Merged {
     pub secrets: Vec<SecretFinding>,
     /// Malware in any layer (deleted files included, marked as such).
     pub malware: Vec<MalwareFinding>,
+    /// Special-mode files and package caches of the final filesystem.
+    pub files: FileFacts,
 }
 
 fn removed_by(path: &str, deleted: &str) -> bool {
@@ -154,6 +158,72 @@ pub fn merge(layers: &[(Option<Digest>, &LayerReport)]) -> Merged {
         diagnostics,
         secrets,
         malware,
+        files: file_facts(layers),
+    }
+}
+
+/// The layers' [`wharf_analyzers::LayerFacts`] as the final filesystem has
+/// them: whiteouts and opaque directories of later layers remove entries
+/// (a cache directory's children one by one, as `rm -rf dir/*` leaves
+/// them), and a later layer's entry for the same path replaces an earlier
+/// one. A later layer that re-adds a file *without* a notable mode (a
+/// `chmod u-s` in a later step) is not seen: only notable entries are
+/// recorded.
+fn file_facts(layers: &[(Option<Digest>, &LayerReport)]) -> FileFacts {
+    let mut special: BTreeMap<String, SpecialFile> = BTreeMap::new();
+    // (cache dir, child) → (manager, files, bytes, layer)
+    type Child = (String, u64, u64, Option<Digest>);
+    let mut caches: BTreeMap<(String, String), Child> = BTreeMap::new();
+    for (digest, report) in layers {
+        for deleted in report.whiteouts.iter().chain(&report.opaque_dirs) {
+            special.retain(|path, _| !removed_by(path, deleted));
+            caches.retain(|(dir, child), _| !removed_by(&format!("{dir}/{child}"), deleted));
+        }
+        for m in &report.facts.special {
+            special.insert(
+                m.path.clone(),
+                SpecialFile {
+                    path: m.path.clone(),
+                    mode: m.mode,
+                    dir: m.dir,
+                    layer: digest.clone(),
+                },
+            );
+        }
+        for c in &report.facts.caches {
+            for child in &c.children {
+                let e = caches
+                    .entry((c.path.clone(), child.name.clone()))
+                    .or_insert_with(|| (c.manager.clone(), 0, 0, digest.clone()));
+                // Files of the same child in several layers: counted in
+                // each (an overwritten file is counted twice: a bound).
+                e.1 += child.files;
+                e.2 += child.bytes;
+            }
+        }
+    }
+    let mut package_caches: Vec<PackageCache> = Vec::new();
+    for ((dir, _), (manager, files, bytes, layer)) in caches {
+        if package_caches.last().is_none_or(|p| p.path != dir) {
+            package_caches.push(PackageCache {
+                path: dir,
+                manager,
+                ..PackageCache::default()
+            });
+        }
+        if let Some(p) = package_caches.last_mut() {
+            p.files += files;
+            p.bytes += bytes;
+            if let Some(l) = layer
+                && !p.layers.contains(&l)
+            {
+                p.layers.push(l);
+            }
+        }
+    }
+    FileFacts {
+        special: special.into_values().collect(),
+        package_caches,
     }
 }
 
@@ -475,6 +545,77 @@ mod tests {
                 ("requests", Some("python3-requests")),
                 ("urllib3", None)
             ]
+        );
+    }
+
+    #[test]
+    fn file_facts_follow_whiteouts() {
+        use wharf_analyzers::{CacheChild, CacheUse, LayerFacts, ModeEntry};
+        let d1 = Digest::sha256_of(b"1");
+        let d2 = Digest::sha256_of(b"2");
+        let cache = |path: &str, manager: &str, children: &[(&str, u64)]| CacheUse {
+            path: path.into(),
+            manager: manager.into(),
+            children: children
+                .iter()
+                .map(|(n, b)| CacheChild {
+                    name: (*n).into(),
+                    files: 1,
+                    bytes: *b,
+                })
+                .collect(),
+        };
+        let base = LayerReport {
+            facts: LayerFacts {
+                special: vec![
+                    ModeEntry {
+                        path: "usr/bin/su".into(),
+                        mode: 0o4755,
+                        dir: false,
+                    },
+                    ModeEntry {
+                        path: "opt/tool/bin/x".into(),
+                        mode: 0o4755,
+                        dir: false,
+                    },
+                ],
+                caches: vec![
+                    cache("var/lib/apt/lists", "apt-lists", &[("a", 10), ("b", 5)]),
+                    cache("var/cache/apt/archives", "apt", &[("curl.deb", 100)]),
+                ],
+            },
+            ..LayerReport::default()
+        };
+        let upper = LayerReport {
+            whiteouts: vec!["var/lib/apt/lists/a".into(), "var/lib/apt/lists/b".into()],
+            opaque_dirs: vec!["opt/tool".into()],
+            facts: LayerFacts {
+                special: vec![ModeEntry {
+                    path: "srv/drop".into(),
+                    mode: 0o777,
+                    dir: true,
+                }],
+                caches: vec![cache("var/cache/apt/archives", "apt", &[("git.deb", 50)])],
+            },
+            ..LayerReport::default()
+        };
+        let m = merge(&[(Some(d1.clone()), &base), (Some(d2.clone()), &upper)]);
+        let special: Vec<(&str, Option<&Digest>)> = m
+            .files
+            .special
+            .iter()
+            .map(|s| (s.path.as_str(), s.layer.as_ref()))
+            .collect();
+        assert_eq!(
+            special,
+            [("srv/drop", Some(&d2)), ("usr/bin/su", Some(&d1))]
+        );
+        assert!(m.files.special[0].world_writable() && m.files.special[1].setuid());
+        assert_eq!(m.files.package_caches.len(), 1, "apt lists were removed");
+        let apt = &m.files.package_caches[0];
+        assert_eq!(
+            (apt.path.as_str(), apt.files, apt.bytes, apt.layers.len()),
+            ("var/cache/apt/archives", 2, 150, 2)
         );
     }
 }

@@ -231,6 +231,7 @@ fn inventory() -> Inventory {
                     cached: false,
                 })
                 .collect(),
+            config: None,
         },
         os: Some(OsInfo {
             family: "debian".into(),
@@ -244,6 +245,7 @@ fn inventory() -> Inventory {
         analyzers: vec!["dpkg@1".into()],
         secrets: Vec::new(),
         malware: Vec::new(),
+        files: Default::default(),
     }
 }
 
@@ -261,6 +263,7 @@ fn bare_inventory() -> Inventory {
         analyzers: Vec::new(),
         secrets: Vec::new(),
         malware: Vec::new(),
+        files: Default::default(),
     }
 }
 

@@ -157,6 +157,7 @@ fn inventory(seed: u64) -> Inventory {
         analyzers: Vec::new(),
         secrets: Vec::new(),
         malware: Vec::new(),
+        files: Default::default(),
     }
 }
 

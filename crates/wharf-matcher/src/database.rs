@@ -512,6 +512,7 @@ mod tests {
             analyzers: Vec::new(),
             secrets: Vec::new(),
             malware: Vec::new(),
+            files: Default::default(),
         }
     }
 

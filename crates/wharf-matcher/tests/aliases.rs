@@ -46,6 +46,7 @@ fn duplicates_across_feeds_are_merged() {
         analyzers: vec![],
         secrets: Vec::new(),
         malware: Vec::new(),
+        files: Default::default(),
     };
     let matches = db.match_inventory(&inv);
     assert_eq!(matches.len(), 1, "{matches:#?}");

@@ -116,6 +116,7 @@ fn affected_in_db(entry: &Value, version: &str) -> bool {
         analyzers: Vec::new(),
         secrets: Vec::new(),
         malware: Vec::new(),
+        files: Default::default(),
     };
     !db.match_inventory(&inv).is_empty()
 }

@@ -491,6 +491,7 @@ fn run_case(file: &str, os: Option<(Ecosystem, &str)>, case: &Value) -> Result<(
         analyzers: Vec::new(),
         secrets: Vec::new(),
         malware: Vec::new(),
+        files: Default::default(),
     };
     let got: BTreeSet<Finding> = db
         .match_inventory(&inv)

@@ -1,0 +1,169 @@
+//! The bundled end-of-life table of operating-system releases
+//! (`data/eol.toml`, dated by its `as_of`).
+
+use serde::{Deserialize, Serialize};
+use wharf_types::OsInfo;
+
+const TABLE: &str = include_str!("../data/eol.toml");
+
+/// The end-of-life table.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EolTable {
+    /// The day the table was last checked against its sources.
+    pub as_of: jiff::civil::Date,
+    /// Where the dates come from.
+    pub sources: Vec<String>,
+    /// Releases.
+    pub releases: Vec<EolRelease>,
+}
+
+/// One release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EolRelease {
+    /// OS family as wharf names it (`debian`, `ubuntu`, `rhel`…).
+    pub family: String,
+    /// Release version (`12`, `22.04`, `3.19`, `15.5` for SLES 15 SP5).
+    pub version: String,
+    /// Codename, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The day security updates stop (see the table's header).
+    pub eol: jiff::civil::Date,
+    /// End of paid extended support (Ubuntu ESM, RHEL ELS…), when any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended: Option<jiff::civil::Date>,
+}
+
+/// An image's OS release checked against the table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EolStatus {
+    /// The release row.
+    pub release: EolRelease,
+    /// Whether `eol` is on or before the evaluation day.
+    pub end_of_life: bool,
+    /// The table's `as_of` date.
+    pub table_as_of: jiff::civil::Date,
+}
+
+impl EolTable {
+    /// The bundled table.
+    pub fn bundled() -> &'static EolTable {
+        static T: std::sync::OnceLock<EolTable> = std::sync::OnceLock::new();
+        T.get_or_init(|| match toml::from_str(TABLE) {
+            Ok(t) => t,
+            // Checked by the tests; an empty table finds nothing.
+            Err(_) => EolTable {
+                as_of: jiff::civil::date(1970, 1, 1),
+                sources: Vec::new(),
+                releases: Vec::new(),
+            },
+        })
+    }
+
+    /// The release row of `os`: same family, and the OS version equal to
+    /// the row's or starting with it and a dot (`3.19.1` → `3.19`, `9.3` →
+    /// `9`), the longest such row.
+    pub fn lookup(&self, os: &OsInfo) -> Option<&EolRelease> {
+        let family = match os.family.as_str() {
+            "almalinux" => "alma",
+            "rocky-linux" => "rocky",
+            "amzn" => "amazon",
+            "opensuse" => "opensuse-leap",
+            f => f,
+        };
+        self.releases
+            .iter()
+            .filter(|r| r.family == family)
+            .filter(|r| {
+                os.version == r.version
+                    || os
+                        .version
+                        .strip_prefix(r.version.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .max_by_key(|r| r.version.len())
+    }
+
+    /// `os` checked on `today`.
+    pub fn status(&self, os: &OsInfo, today: jiff::civil::Date) -> Option<EolStatus> {
+        self.lookup(os).map(|r| EolStatus {
+            release: r.clone(),
+            end_of_life: r.eol <= today,
+            table_as_of: self.as_of,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(family: &str, version: &str) -> OsInfo {
+        OsInfo {
+            family: family.into(),
+            version: version.into(),
+            codename: None,
+            pretty_name: None,
+            distroless: false,
+        }
+    }
+
+    #[test]
+    fn bundled_table_parses_and_covers_the_distributions() {
+        let t = EolTable::bundled();
+        assert!(t.releases.len() > 60, "{}", t.releases.len());
+        assert!(!t.sources.is_empty());
+        for family in [
+            "debian",
+            "ubuntu",
+            "alpine",
+            "rhel",
+            "rocky",
+            "alma",
+            "centos",
+            "oracle",
+            "amazon",
+            "sles",
+            "opensuse-leap",
+            "fedora",
+        ] {
+            assert!(
+                t.releases.iter().any(|r| r.family == family),
+                "{family} missing"
+            );
+        }
+    }
+
+    #[test]
+    fn lookup_by_prefix_and_dates() {
+        let t = EolTable::bundled();
+        let day = jiff::civil::date(2026, 11, 27);
+        let s = t.status(&os("debian", "10"), day).expect("buster");
+        assert!(s.end_of_life);
+        assert_eq!(s.release.name.as_deref(), Some("buster"));
+        assert!(!t.status(&os("debian", "12"), day).expect("12").end_of_life);
+        assert!(
+            t.status(&os("alpine", "3.19.1"), day)
+                .expect("3.19")
+                .end_of_life
+        );
+        assert!(
+            !t.status(&os("alpine", "3.22.0"), day)
+                .expect("3.22")
+                .end_of_life
+        );
+        assert!(
+            t.status(&os("centos", "7.9.2009"), day)
+                .expect("c7")
+                .end_of_life
+        );
+        assert!(
+            !t.status(&os("rhel", "9.3"), day)
+                .expect("rhel9")
+                .end_of_life
+        );
+        assert!(t.status(&os("sles", "15.4"), day).expect("sp4").end_of_life);
+        assert_eq!(t.lookup(&os("alpine", "3.1")), None, "3.1 is not 3.12");
+        assert_eq!(t.lookup(&os("plan9", "4")), None);
+    }
+}
