@@ -1,14 +1,12 @@
-//! The content scanners of `wharf scan` (secrets, malware): their flags,
-//! their construction and their tables.
+//! The content scanners of `wharf scan` (secrets, malware): their flags
+//! and their construction.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use wharf_analyzers::ContentScanner;
-use wharf_inventory::Inventory;
 use wharf_malware::{HashAlgorithm, HashDb, MalwareConfig, MalwareScanner};
 use wharf_secrets::{FingerprintKey, SecretConfig, SecretScanner};
 
@@ -151,66 +149,5 @@ impl ContentArgs {
                 Ok(FingerprintKey::from_bytes(bytes))
             }
         }
-    }
-}
-
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
-    t.set_header(header);
-    t
-}
-
-fn layer_cell(layer: Option<&wharf_types::Digest>, deleted: bool) -> String {
-    let short = layer.map_or_else(String::new, |d| {
-        d.to_string().chars().take(19).collect::<String>()
-    });
-    if deleted {
-        format!("{short} (deleted later)")
-    } else {
-        short
-    }
-}
-
-/// The secrets of one image as a table (values redacted).
-pub(crate) fn secrets_table(inv: &Inventory) -> String {
-    let mut t = table(&["SEVERITY", "RULE", "WHERE", "LAYER", "EXCERPT"]);
-    for f in &inv.secrets {
-        t.add_row([
-            f.severity.to_string(),
-            f.rule_id.clone(),
-            f.location.display(),
-            layer_cell(f.placement.layer.as_ref(), f.placement.deleted),
-            f.excerpt.clone(),
-        ]);
-    }
-    if inv.secrets.is_empty() {
-        format!("{}: no secrets\n", inv.image.source)
-    } else {
-        format!("{}: {} secrets\n{t}\n", inv.image.source, inv.secrets.len())
-    }
-}
-
-/// The malware findings of one image as a table.
-pub(crate) fn malware_table(inv: &Inventory) -> String {
-    let mut t = table(&["SEVERITY", "RULE", "ENGINE", "WHERE", "LAYER", "SHA-256"]);
-    for f in &inv.malware {
-        t.add_row([
-            f.severity.to_string(),
-            f.rule.clone(),
-            format!("{:?}", f.engine).to_lowercase(),
-            f.location.display(),
-            layer_cell(f.placement.layer.as_ref(), f.placement.deleted),
-            f.sha256.chars().take(16).collect(),
-        ]);
-    }
-    if inv.malware.is_empty() {
-        format!("{}: no malware\n", inv.image.source)
-    } else {
-        format!(
-            "{}: {} malware findings\n{t}\n",
-            inv.image.source,
-            inv.malware.len()
-        )
     }
 }

@@ -4,6 +4,7 @@
 mod content;
 mod db;
 mod discover;
+mod evaluation;
 mod image_args;
 mod logging;
 mod registry_args;
@@ -35,6 +36,8 @@ use clap::{Parser, Subcommand};
 pub(crate) mod exit {
     /// Everything asked for was done (and, for scans, nothing failed the gate).
     pub(crate) const OK: u8 = 0;
+    /// A scan's policy gate failed (the reasons are printed first).
+    pub(crate) const FAILED: u8 = 1;
     /// A usage, configuration, network or registry error stopped the command.
     pub(crate) const ERROR: u8 = 2;
     /// The command finished but some items failed (listed in the output).
@@ -62,7 +65,8 @@ enum Command {
     /// List the packages of an image (SBOM): OS and language packages, with
     /// the layer that brought each one.
     Sbom(sbom::SbomArgs),
-    /// Scan an image for vulnerable packages, secrets and malware.
+    /// Scan an image for vulnerable packages, secrets, malware and
+    /// misconfigurations, and gate on a policy.
     Scan(scan::ScanArgs),
     /// Update or inspect the local vulnerability database.
     Db(db::DbArgs),

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 use wharf_inventory::{ImageMeta, Inventory, SbomOptions};
 use wharf_matcher::{Database, FixState, Match};
+use wharf_policy::{Evaluation, SarifScope};
 use wharf_types::{MalwareFinding, OsInfo, SecretFinding};
 
 use crate::exit;
@@ -26,6 +26,9 @@ pub(crate) enum Format {
     /// The image's CycloneDX 1.6 SBOM with its vulnerabilities (one image:
     /// choose a platform of an index with --platform).
     Cyclonedx,
+    /// JUnit XML for CI systems: one test suite per image, one test case
+    /// per rule, a failure per finding that fails the gate.
+    Junit,
 }
 
 /// What `scan` looks for.
@@ -37,26 +40,37 @@ pub(crate) enum Scanner {
     Secret,
     /// Malware: YARA rules and hash intelligence.
     Malware,
-    /// Image configuration checks (not available yet).
+    /// Image checks: CIS Docker Benchmark (user, healthcheck, setuid,
+    /// ADD), caches left behind, end-of-life OS, forbidden licences.
     Config,
 }
 
 /// The scanners that run when `--scanners` is not given.
-const DEFAULT_SCANNERS: [Scanner; 3] = [Scanner::Vuln, Scanner::Secret, Scanner::Malware];
+const DEFAULT_SCANNERS: [Scanner; 4] = [
+    Scanner::Vuln,
+    Scanner::Secret,
+    Scanner::Malware,
+    Scanner::Config,
+];
 
 /// Scan an image for vulnerabilities (against the local database: `wharf
-/// db update` first), secrets and malware. The image is read once (or taken
-/// from the layer cache), every scanner sharing the same pass over each
-/// layer; matching needs no network. Exit codes: 0 done, 2 error.
+/// db update` first), secrets, malware and misconfigurations, and evaluate
+/// the results against a policy. The image is read once (or taken from the
+/// layer cache), every scanner sharing the same pass over each layer;
+/// matching needs no network. Exit codes: 0 passed, 1 the policy gate
+/// failed (a finding at or above --fail-on, or a `block` rule; the reasons
+/// come first), 2 error.
 #[derive(Args, Debug)]
 pub(crate) struct ScanArgs {
     #[command(flatten)]
     image: ImageArgs,
-    /// Scanners to run (comma-separated). Default: vuln,secret,malware.
+    /// Scanners to run (comma-separated). Default: vuln,secret,malware,config.
     #[arg(long, value_enum, value_delimiter = ',')]
     scanners: Vec<Scanner>,
     #[command(flatten)]
     content: crate::content::ContentArgs,
+    #[command(flatten)]
+    policy: crate::evaluation::PolicyArgs,
     /// Only these severities (comma-separated: critical,high,medium,low,negligible,unknown).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     severity: Vec<String>,
@@ -70,8 +84,8 @@ pub(crate) struct ScanArgs {
     /// Vulnerability database directory (default: $WHARF_DB_DIR, else ~/.cache/wharf/db).
     #[arg(long, env = "WHARF_DB_DIR", value_name = "DIR")]
     db_dir: Option<PathBuf>,
-    /// Output format: table, json (docs/scan-json.md), sarif (SARIF 2.1.0)
-    /// or cyclonedx (CycloneDX 1.6 SBOM with vulnerabilities).
+    /// Output format: table, json (docs/scan-json.md), sarif (SARIF 2.1.0),
+    /// cyclonedx (CycloneDX 1.6 SBOM with vulnerabilities) or junit.
     #[arg(long, short, value_enum, default_value = "table")]
     format: Format,
     /// Write the output to FILE instead of standard output.
@@ -103,6 +117,8 @@ struct ImageResult<'a> {
     /// Absent when the malware scanner did not run.
     #[serde(skip_serializing_if = "Option::is_none")]
     malware: Option<&'a [MalwareFinding]>,
+    /// Findings, upgrades and the gate (docs/findings-json.md).
+    evaluation: &'a Evaluation,
 }
 
 const SEVERITIES: [&str; 6] = ["critical", "high", "medium", "low", "negligible", "unknown"];
@@ -125,12 +141,8 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
     } else {
         &args.scanners
     };
-    if scanners.contains(&Scanner::Config) {
-        bail!(
-            "the config scanner is not available yet; use --scanners with vuln, secret or malware"
-        );
-    }
     let wants = |s: Scanner| scanners.contains(&s);
+    let loaded = args.policy.load(wants(Scanner::Config))?;
     for s in &args.severity {
         if !SEVERITIES.contains(&s.to_lowercase().as_str()) {
             bail!("unknown severity {s:?}; use {}", SEVERITIES.join(", "));
@@ -180,6 +192,18 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
             (inv, matches)
         })
         .collect();
+    let evaluations: Vec<Evaluation> = results
+        .iter()
+        .map(|(inv, matches)| {
+            wharf_policy::evaluate(
+                inv,
+                matches,
+                &loaded.policy,
+                &loaded.exceptions,
+                &loaded.vex,
+            )
+        })
+        .collect();
     let rendered = match args.format {
         Format::Json => {
             let doc = ScanDocument {
@@ -188,22 +212,29 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
                 snapshot_id,
                 images: results
                     .iter()
-                    .map(|(inv, matches)| ImageResult {
+                    .zip(&evaluations)
+                    .map(|((inv, matches), evaluation)| ImageResult {
                         image: &inv.image,
                         os: inv.os.as_ref(),
                         packages: inv.packages.len(),
                         vulnerabilities: wants(Scanner::Vuln).then_some(matches.as_slice()),
                         secrets: wants(Scanner::Secret).then_some(inv.secrets.as_slice()),
                         malware: wants(Scanner::Malware).then_some(inv.malware.as_slice()),
+                        evaluation,
                     })
                     .collect(),
             };
             format!("{}\n", serde_json::to_string_pretty(&doc)?)
         }
         Format::Sarif => {
-            let doc = wharf_matcher::report::to_sarif(&results, env!("CARGO_PKG_VERSION"));
+            // Vulnerabilities, secrets and malware as the matcher reports
+            // them, then the image checks of the evaluation.
+            let mut doc = wharf_matcher::report::to_sarif(&results, env!("CARGO_PKG_VERSION"));
+            let checks = wharf_policy::to_sarif(&evaluations, SarifScope::Checks);
+            append_sarif_run(&mut doc, &checks);
             format!("{}\n", serde_json::to_string_pretty(&doc)?)
         }
+        Format::Junit => wharf_policy::to_junit(&evaluations),
         Format::Cyclonedx => {
             let (inv, matches) = match results.as_slice() {
                 [one] => one,
@@ -222,71 +253,76 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
             let doc = wharf_matcher::report::to_cyclonedx_vex(inv, matches, &options);
             format!("{}\n", serde_json::to_string_pretty(&doc)?)
         }
-        Format::Table => results
-            .iter()
-            .map(|(inv, m)| {
-                let mut out = String::new();
-                if wants(Scanner::Vuln) {
-                    out.push_str(&render_table(inv, m, snapshot_id));
-                }
-                if wants(Scanner::Secret) {
-                    out.push_str(&crate::content::secrets_table(inv));
-                }
-                if wants(Scanner::Malware) {
-                    out.push_str(&crate::content::malware_table(inv));
-                }
-                out
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Format::Table => {
+            let header: Vec<String> = results
+                .iter()
+                .map(|(inv, _)| {
+                    format!(
+                        "{} ({}): {} packages, {} secrets, {} malware findings{}",
+                        inv.image.source,
+                        inv.image.platform.as_deref().unwrap_or("no platform"),
+                        inv.packages.len(),
+                        inv.secrets.len(),
+                        inv.malware.len(),
+                        if snapshot_id.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; database snapshot {snapshot_id}")
+                        }
+                    )
+                })
+                .collect();
+            format!(
+                "{}\n\n{}",
+                header.join("\n"),
+                wharf_policy::to_table(&evaluations)
+            )
+        }
     };
+    // The reasons for failing come first: on standard error before the
+    // document (the table starts with them too).
+    let mut failed = false;
+    for e in evaluations.iter().filter(|e| !e.gate.passed()) {
+        failed = true;
+        let reasons: Vec<&str> = e.gate.reasons.iter().map(|r| r.message.as_str()).collect();
+        tracing::error!(
+            image = %e.image.source,
+            "policy gate failed: {}{}",
+            reasons.first().copied().unwrap_or("custom rules could not be evaluated"),
+            if reasons.len() > 1 {
+                format!(" (and {} more)", reasons.len() - 1)
+            } else {
+                String::new()
+            }
+        );
+    }
     crate::write_output(&rendered, args.output.as_deref())?;
-    Ok(exit::OK)
+    Ok(if failed { exit::FAILED } else { exit::OK })
 }
 
-fn render_table(inv: &Inventory, matches: &[Match], snapshot: &str) -> String {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
-    t.set_header([
-        "PACKAGE",
-        "INSTALLED",
-        "VULNERABILITY",
-        "SEVERITY",
-        "FIXED IN",
-        "STATE",
-        "KEV",
-        "EPSS",
-    ]);
-    for m in matches {
-        t.add_row([
-            m.package.clone(),
-            m.installed_version.clone(),
-            m.id.clone(),
-            m.severity.clone(),
-            m.fixed_versions.join(", "),
-            format!("{:?}", m.state).to_lowercase(),
-            if m.kev { "yes".into() } else { String::new() },
-            m.epss.map(|e| format!("{e:.3}")).unwrap_or_default(),
-        ]);
+/// Append `extra`'s rules and results (one run) to `doc`'s run, shifting
+/// the rule indexes.
+fn append_sarif_run(doc: &mut serde_json::Value, extra: &serde_json::Value) {
+    let offset = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let rules = extra["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let results = extra["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(r) = doc["runs"][0]["tool"]["driver"]["rules"].as_array_mut() {
+        r.extend(rules);
     }
-    let mut by_severity = std::collections::BTreeMap::new();
-    for m in matches {
-        *by_severity.entry(m.severity.as_str()).or_insert(0usize) += 1;
+    if let Some(out) = doc["runs"][0]["results"].as_array_mut() {
+        out.extend(results.into_iter().map(|mut r| {
+            if let Some(i) = r["ruleIndex"].as_u64() {
+                r["ruleIndex"] = serde_json::json!(i + offset as u64);
+            }
+            r
+        }));
     }
-    let counts: Vec<String> = SEVERITIES
-        .iter()
-        .filter_map(|s| by_severity.get(s).map(|n| format!("{n} {s}")))
-        .collect();
-    format!(
-        "{} ({}; {} packages; database snapshot {snapshot})\n{t}\n{} vulnerabilities{}\n",
-        inv.image.source,
-        inv.image.platform.as_deref().unwrap_or("no platform"),
-        inv.packages.len(),
-        matches.len(),
-        if counts.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", counts.join(", "))
-        }
-    )
 }

@@ -129,19 +129,36 @@ async fn scan_finds_known_vulnerabilities_and_filters() {
         "{table}"
     );
 
-    // Scanners that do not exist yet are refused, not silently skipped.
+    // --fail-on: a finding at or above the threshold fails the gate (exit
+    // 1); the reason comes first, on standard error and atop the table.
     let out = wharf(
-        args(&["scan", &image, "--db-dir", &db, "--scanners", "vuln,config"]),
+        args(&["scan", &image, "--db-dir", &db, "--fail-on", "medium"]),
+        vec![],
+        None,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("policy gate failed: WHARF-VULN-") && stderr.contains("]: CVE-"),
+        "{stderr}"
+    );
+    let table = text(&out.stdout);
+    let gate = table.find("GATE  FAIL").expect("gate line");
+    let first_finding = table.find("VULNERABILITIES").expect("findings");
+    assert!(gate < first_finding, "{table}");
+    assert!(
+        table.contains("UPGRADES") && table.contains("upgrade Django 2.2.1 →"),
+        "{table}"
+    );
+    // Unknown scanners are refused, not silently skipped.
+    let out = wharf(
+        args(&["scan", &image, "--db-dir", &db, "--scanners", "vuln,sbom"]),
         vec![],
         None,
     )
     .await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("not available yet"),
-        "{}",
-        text(&out.stderr)
-    );
 }
 
 /// SARIF 2.1.0 and CycloneDX 1.6 (SBOM + vulnerabilities) from `wharf

@@ -268,7 +268,13 @@ async fn planted_secrets_are_found_and_never_shown() {
     };
 
     let out = run("json").await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Secrets block the default policy: exit 1, the reason first.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("policy gate failed"),
+        "{}",
+        text(&out.stderr)
+    );
     let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
     let image = &doc["images"][0];
     assert!(image.get("vulnerabilities").is_none() && image.get("malware").is_none());
@@ -355,9 +361,9 @@ async fn planted_secrets_are_found_and_never_shown() {
         ("cached json stdout".into(), again.stdout.clone()),
         ("cached json stderr".into(), again.stderr.clone()),
     ];
-    for format in ["table", "sarif"] {
+    for format in ["table", "sarif", "junit"] {
         let o = run(format).await;
-        assert!(o.status.success(), "{format}: {}", text(&o.stderr));
+        assert_eq!(o.status.code(), Some(1), "{format}: {}", text(&o.stderr));
         haystacks.push((format!("{format} stdout"), o.stdout));
         haystacks.push((format!("{format} stderr"), o.stderr));
     }
@@ -383,7 +389,7 @@ async fn planted_secrets_are_found_and_never_shown() {
         None,
     )
     .await;
-    assert!(log.status.success(), "{}", text(&log.stderr));
+    assert_eq!(log.status.code(), Some(1), "{}", text(&log.stderr));
     haystacks.push(("debug json log".into(), log.stderr));
     let mut cached = Vec::new();
     files_under(&cache, &mut cached);

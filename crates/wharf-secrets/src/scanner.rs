@@ -508,6 +508,12 @@ impl ContentScanner for SecretScanner {
         "secret"
     }
 
+    /// `scan_config` replaces every secret it finds in `Env`, labels and
+    /// build steps with its redacted form.
+    fn redacts_config(&self) -> bool {
+        true
+    }
+
     fn version(&self) -> String {
         self.version.clone()
     }
