@@ -5,6 +5,9 @@
 //! tracker) is converted into [`Advisory`] records ([`model`]); enrichment
 //! feeds produce [`KevEntry`] (CISA KEV) and [`EpssScore`] (FIRST EPSS).
 //! [`merge`] groups records that describe the same vulnerability.
+//! [`hashes`] reads malware hash lists (ClamAV `.hdb`/`.hsb`, plain lists)
+//! into [`hashes::HashSignature`]s, stored like the feeds and loaded with
+//! [`store::load_malware_hashes`].
 //!
 //! Import policy, shared by every parser:
 //!
