@@ -67,7 +67,7 @@ enum Command {
     Sbom(sbom::SbomArgs),
     /// Scan an image for vulnerable packages, secrets, malware and
     /// misconfigurations, and gate on a policy.
-    Scan(scan::ScanArgs),
+    Scan(Box<scan::ScanArgs>),
     /// Update or inspect the local vulnerability database.
     Db(db::DbArgs),
 }
@@ -91,7 +91,7 @@ fn main() -> ExitCode {
             Command::Discover(args) => discover::run(args, interactive).await,
             Command::Sbom(args) => sbom::run(args).await,
             Command::Db(args) => db::run(args).await,
-            Command::Scan(args) => scan::run(args).await,
+            Command::Scan(args) => scan::run(*args).await,
         }
     });
     match result {
