@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use wharf_inventory::{ImageMeta, Inventory, SbomOptions};
 use wharf_matcher::{Database, FixState, Match};
-use wharf_policy::{Evaluation, SarifScope};
+use wharf_policy::{Evaluation, SarifScope, Status};
 use wharf_types::{MalwareFinding, OsInfo, SecretFinding};
 
 use crate::exit;
@@ -250,7 +250,10 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
                     .to_string(),
                 tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             };
-            let doc = wharf_matcher::report::to_cyclonedx_vex(inv, matches, &options);
+            let mut doc = wharf_matcher::report::to_cyclonedx_vex(inv, matches, &options);
+            if let Some(e) = evaluations.first() {
+                add_vex_analysis(&mut doc, e);
+            }
             format!("{}\n", serde_json::to_string_pretty(&doc)?)
         }
         Format::Table => {
@@ -298,6 +301,37 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
     }
     crate::write_output(&rendered, args.output.as_deref())?;
     Ok(if failed { exit::FAILED } else { exit::OK })
+}
+
+/// Record in a CycloneDX document's vulnerabilities what the evaluation
+/// decided about them: a VEX `not_affected` statement becomes the
+/// `not_affected` analysis state, an exception an accepted risk
+/// (`exploitable`, response `will_not_fix`), each with its justification,
+/// source and expiry as the detail.
+fn add_vex_analysis(doc: &mut serde_json::Value, evaluation: &Evaluation) {
+    let Some(vulns) = doc["vulnerabilities"].as_array_mut() else {
+        return;
+    };
+    for v in vulns {
+        let id = v["id"].as_str().unwrap_or_default().to_owned();
+        let decided = evaluation.findings.iter().find(|f| {
+            f.vulnerability
+                .as_ref()
+                .is_some_and(|r| r.id == id || r.aliases.contains(&id))
+                && matches!(f.status, Status::NotAffected | Status::Accepted)
+        });
+        let Some(f) = decided else { continue };
+        let Some(sup) = &f.suppression else { continue };
+        let mut detail = format!("{} ({} {})", sup.justification, sup.by, sup.source);
+        if let Some(until) = sup.expires {
+            detail.push_str(&format!(", until {until}"));
+        }
+        v["analysis"] = if f.status == Status::NotAffected {
+            serde_json::json!({ "state": "not_affected", "detail": detail })
+        } else {
+            serde_json::json!({ "state": "exploitable", "response": ["will_not_fix"], "detail": detail })
+        };
+    }
 }
 
 /// Append `extra`'s rules and results (one run) to `doc`'s run, shifting

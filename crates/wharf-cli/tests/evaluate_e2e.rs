@@ -288,6 +288,36 @@ justification = "Scoped to another repository"
     assert_eq!(cve["status"], "not-affected", "{cve}");
     assert!(cve.to_string().contains("never follows redirects"), "{cve}");
 
+    // CycloneDX carries the decisions as VEX analysis, and validates.
+    let out = scan(args(&[
+        "--exceptions",
+        &exceptions,
+        "--vex",
+        &vex,
+        "-f",
+        "cyclonedx",
+    ]))
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    validate_with_schema_dir(
+        &out.stdout,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../wharf-inventory/tests/fixtures/schemas"),
+        "bom-1.6.SNAPSHOT.schema.json",
+    );
+    let bom: Value = serde_json::from_slice(&out.stdout).expect("cyclonedx");
+    let analysed = bom["vulnerabilities"]
+        .as_array()
+        .expect("vulnerabilities")
+        .iter()
+        .find(|v| v["id"] == "CVE-2018-18074")
+        .expect("CVE-2018-18074 in the BOM");
+    assert_eq!(analysed["analysis"]["state"], "not_affected", "{analysed}");
+    assert!(
+        analysed["analysis"]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("never follows redirects"))
+    );
+
     // The table shows the same, the gate first.
     let out = scan(args(&[
         "--policy",
