@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use wharf_analyzers::ContentScanner;
-use wharf_malware::{HashAlgorithm, HashDb, MalwareConfig, MalwareScanner};
+use wharf_malware::{HashDb, MalwareConfig, MalwareScanner};
 use wharf_secrets::{FingerprintKey, SecretConfig, SecretScanner};
 
 /// Flags of the secret and malware scanners.
@@ -75,14 +75,11 @@ impl ContentArgs {
                 });
             }
         };
-        let hashes = HashDb::from_entries(signatures.into_iter().map(|s| {
-            let algorithm = match s.algorithm {
-                wharf_vulndb::hashes::HashAlgorithm::Md5 => HashAlgorithm::Md5,
-                wharf_vulndb::hashes::HashAlgorithm::Sha1 => HashAlgorithm::Sha1,
-                wharf_vulndb::hashes::HashAlgorithm::Sha256 => HashAlgorithm::Sha256,
-            };
-            (algorithm, s.hash, s.size, s.name)
-        }))
+        let hashes = HashDb::from_entries(
+            signatures
+                .into_iter()
+                .map(|s| (s.algorithm, s.hash, s.size, s.name)),
+        )
         .context("loading malware hash lists")?;
         let config = MalwareConfig {
             rules_dirs: self.malware_rules.clone(),

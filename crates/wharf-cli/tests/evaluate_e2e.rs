@@ -16,22 +16,12 @@ use std::path::Path;
 
 use common::{args, text, validate_with_schema_dir, wharf};
 use serde_json::Value;
-use wharf_testkit::{ImageBuilder, LayerBuilder, PushAuth, RegistryOptions, TestRegistry};
+use wharf_testkit::{ImageBuilder, LayerBuilder};
 
 const PYPA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../wharf-matcher/tests/fixtures/pypa"
 );
-
-fn eicar() -> Vec<u8> {
-    [
-        "X5O!P%@AP[4\\PZX54(P^)7CC)7}$",
-        "EICAR-STANDARD-ANTIVIRUS",
-        "-TEST-FILE!$H+H*",
-    ]
-    .concat()
-    .into_bytes()
-}
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
@@ -72,7 +62,7 @@ async fn findings_remediation_gate_exceptions_and_vex() {
             format!("#!/bin/sh\nexport GITHUB_TOKEN=ghp_{token}\n"),
             0o755,
         )
-        .file("srv/app/eicar.com", eicar(), 0o644)
+        .file("srv/app/eicar.com", common::eicar(), 0o644)
         .build()
         .expect("layer");
     // No USER (root), no HEALTHCHECK, no `owner` label.
@@ -82,16 +72,7 @@ async fn findings_remediation_gate_exceptions_and_vex() {
         .layer(layer)
         .build()
         .expect("image");
-    let registry = TestRegistry::start(RegistryOptions::default())
-        .await
-        .expect("start a Distribution registry (apt-get install docker-registry)");
-    registry
-        .pusher(PushAuth::None)
-        .expect("pusher")
-        .push_image("team/app", "1", &image)
-        .await
-        .expect("push");
-    let reference = format!("{}/team/app:1", registry.host());
+    let (_registry, reference) = common::registry_with(&image, "team/app").await;
 
     let work = tempfile::tempdir().expect("tmp");
     let dir = work.path();

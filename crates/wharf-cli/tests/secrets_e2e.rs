@@ -14,7 +14,7 @@ use std::path::Path;
 
 use common::{args, text, wharf};
 use serde_json::Value;
-use wharf_testkit::{ImageBuilder, LayerBuilder, PushAuth, RegistryOptions, TestRegistry};
+use wharf_testkit::{ImageBuilder, LayerBuilder};
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -236,16 +236,7 @@ fn files_under(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planted_secrets_are_found_and_never_shown() {
     let fx = fixture();
-    let registry = TestRegistry::start(RegistryOptions::default())
-        .await
-        .expect("start a Distribution registry (apt-get install docker-registry)");
-    registry
-        .pusher(PushAuth::None)
-        .expect("pusher")
-        .push_image("secrets/app", "1", &fx.image)
-        .await
-        .expect("push");
-    let reference = format!("{}/secrets/app:1", registry.host());
+    let (_registry, reference) = common::registry_with(&fx.image, "secrets/app").await;
     let work = tempfile::tempdir().expect("tmp");
     let cache = work.path().join("cache");
     let cache_arg = cache.display().to_string();

@@ -8,6 +8,7 @@
 
 mod digest;
 mod finding;
+mod hash;
 mod package;
 mod platform;
 mod reference;
@@ -17,6 +18,7 @@ pub use digest::{Digest, DigestAlgorithm, DigestError, Digester};
 pub use finding::{
     LayerPlacement, Location, MalwareEngine, MalwareFinding, SecretFinding, Severity,
 };
+pub use hash::HashAlgorithm;
 pub use package::{Diagnostic, Ecosystem, OsInfo, Package, SourcePackage};
 pub use platform::{Platform, PlatformError};
 pub use reference::{

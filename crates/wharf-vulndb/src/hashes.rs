@@ -21,48 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, ImportReport, Skipped};
 
-/// Hash algorithm of a signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HashAlgorithm {
-    /// MD5 (32 hex digits).
-    Md5,
-    /// SHA-1 (40 hex digits).
-    Sha1,
-    /// SHA-256 (64 hex digits).
-    Sha256,
-}
-
-impl HashAlgorithm {
-    /// The lowercase name: `md5`, `sha1`, `sha256`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Md5 => "md5",
-            Self::Sha1 => "sha1",
-            Self::Sha256 => "sha256",
-        }
-    }
-
-    /// Parses [`HashAlgorithm::as_str`]'s output.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "md5" => Some(Self::Md5),
-            "sha1" => Some(Self::Sha1),
-            "sha256" => Some(Self::Sha256),
-            _ => None,
-        }
-    }
-
-    /// The algorithm whose hex digest has `len` characters.
-    pub fn from_hex_len(len: usize) -> Option<Self> {
-        match len {
-            32 => Some(Self::Md5),
-            40 => Some(Self::Sha1),
-            64 => Some(Self::Sha256),
-            _ => None,
-        }
-    }
-}
+pub use wharf_types::HashAlgorithm;
 
 /// One known-bad file hash.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -99,3 +99,35 @@ pub fn validate_with_schema_dir(doc: &[u8], schema_dir: &Path, schema_file: &str
         text(&out.stderr)
     );
 }
+
+/// A real Distribution registry on loopback with `image` pushed as
+/// `repository:1`; returns the registry (stopped when dropped) and the
+/// reference to scan.
+pub async fn registry_with(
+    image: &wharf_testkit::BuiltImage,
+    repository: &str,
+) -> (wharf_testkit::TestRegistry, String) {
+    let registry = wharf_testkit::TestRegistry::start(wharf_testkit::RegistryOptions::default())
+        .await
+        .expect("start a Distribution registry (apt-get install docker-registry)");
+    registry
+        .pusher(wharf_testkit::PushAuth::None)
+        .expect("pusher")
+        .push_image(repository, "1", image)
+        .await
+        .expect("push the test image");
+    let reference = format!("{}/{repository}:1", registry.host());
+    (registry, reference)
+}
+
+/// The EICAR anti-malware test file, assembled at run time so that no
+/// source file of the repository is itself flagged by antivirus software.
+pub fn eicar() -> Vec<u8> {
+    [
+        "X5O!P%@AP[4\\PZX54(P^)7CC)7}$",
+        "EICAR-STANDARD-ANTIVIRUS",
+        "-TEST-FILE!$H+H*",
+    ]
+    .concat()
+    .into_bytes()
+}
