@@ -138,12 +138,7 @@ impl ContentArgs {
                 tracing::warn!(
                     "cannot keep a fingerprint key ({e:#}); using a one-off key: secret fingerprints will differ from other runs (set --fingerprint-key)"
                 );
-                let mut bytes = [0u8; wharf_secrets::KEY_LEN];
-                use std::io::Read as _;
-                std::fs::File::open("/dev/urandom")
-                    .and_then(|mut f| f.read_exact(&mut bytes))
-                    .context("reading /dev/urandom")?;
-                Ok(FingerprintKey::from_bytes(bytes))
+                FingerprintKey::random().context("reading /dev/urandom")
             }
         }
     }

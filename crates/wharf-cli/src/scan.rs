@@ -227,11 +227,11 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
             format!("{}\n", serde_json::to_string_pretty(&doc)?)
         }
         Format::Sarif => {
-            // Vulnerabilities, secrets and malware as the matcher reports
-            // them, then the image checks of the evaluation.
+            // Vulnerabilities as the matcher reports them (CVSS, EPSS, fix
+            // state), then every other finding of the evaluation.
             let mut doc = wharf_matcher::report::to_sarif(&results, env!("CARGO_PKG_VERSION"));
-            let checks = wharf_policy::to_sarif(&evaluations, SarifScope::Checks);
-            append_sarif_run(&mut doc, &checks);
+            let others = wharf_policy::to_sarif(&evaluations, SarifScope::NonVulnerability);
+            append_sarif_run(&mut doc, &others);
             format!("{}\n", serde_json::to_string_pretty(&doc)?)
         }
         Format::Junit => wharf_policy::to_junit(&evaluations),

@@ -195,9 +195,6 @@ pub enum SarifScope {
     All,
     /// All but vulnerabilities (the scan's own SARIF has those).
     NonVulnerability,
-    /// Image checks only: misconfigurations, licences, end of life (the
-    /// scan's own SARIF has vulnerabilities, secrets and malware).
-    Checks,
 }
 
 fn sarif_level(s: Severity) -> &'static str {
@@ -217,15 +214,7 @@ pub fn to_sarif(evaluations: &[Evaluation], scope: SarifScope) -> serde_json::Va
     let mut results = Vec::new();
     for e in evaluations {
         for f in &e.findings {
-            let skip = match scope {
-                SarifScope::All => false,
-                SarifScope::NonVulnerability => f.kind == FindingKind::Vulnerability,
-                SarifScope::Checks => matches!(
-                    f.kind,
-                    FindingKind::Vulnerability | FindingKind::Secret | FindingKind::Malware
-                ),
-            };
-            if skip {
+            if scope == SarifScope::NonVulnerability && f.kind == FindingKind::Vulnerability {
                 continue;
             }
             let rule_id = if f.kind == FindingKind::Vulnerability {

@@ -51,10 +51,7 @@ impl FingerprintKey {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io(e)),
         }
-        let mut bytes = [0u8; KEY_LEN];
-        std::fs::File::open("/dev/urandom")
-            .and_then(|mut f| f.read_exact(&mut bytes))
-            .map_err(io)?;
+        let bytes = Self::random().map_err(io)?.bytes;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             use std::os::unix::fs::DirBuilderExt as _;
             std::fs::DirBuilder::new()
@@ -99,6 +96,14 @@ impl FingerprintKey {
             path: path.to_owned(),
             message: format!("expected {KEY_LEN} bytes, found {}", bytes.len()),
         })?;
+        Ok(Self { bytes })
+    }
+
+    /// A fresh key of 32 bytes from `/dev/urandom` (not stored anywhere:
+    /// fingerprints made with it are comparable within one run only).
+    pub fn random() -> std::io::Result<Self> {
+        let mut bytes = [0u8; KEY_LEN];
+        std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes))?;
         Ok(Self { bytes })
     }
 

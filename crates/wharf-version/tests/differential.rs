@@ -287,10 +287,7 @@ fn dpkg_against_libdpkg_c() {
         }
     }
     // Validity: short strings from a wide alphabet, paired with themselves.
-    let alphabet = [
-        "0", "1", "9", ".", "-", ":", "~", "+", "a", "Z", " ", "_", "!", "01", "12", "a:", "-1",
-        "1:",
-    ];
+    let alphabet = DPKG_VALIDITY_ALPHABET;
     let vs: Vec<String> = (0..20_000)
         .map(|_| {
             let n = 1 + rng.usize(..6);
@@ -329,6 +326,11 @@ fn dpkg_against_libdpkg_c() {
     finish("dpkg (libdpkg C library)", &bad, ps.len());
 }
 
+/// Pieces of dpkg version strings, valid and not, for the validity checks.
+const DPKG_VALIDITY_ALPHABET: [&str; 18] = [
+    "0", "1", "9", ".", "-", ":", "~", "+", "a", "Z", " ", "_", "!", "01", "12", "a:", "-1", "1:",
+];
+
 fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
@@ -357,10 +359,7 @@ fn dpkg_against_dpkg_binary() {
     }
     // Validity: strings from a wider alphabet, judged by dpkg's parser
     // (`bad syntax` errors and warnings).
-    let alphabet = [
-        "0", "1", "9", ".", "-", ":", "~", "+", "a", "Z", " ", "_", "!", "01", "12", "a:", "-1",
-        "1:",
-    ];
+    let alphabet = DPKG_VALIDITY_ALPHABET;
     let mut vs = Vec::new();
     while vs.len() < 1_500 {
         let n = 1 + rng.usize(..6);

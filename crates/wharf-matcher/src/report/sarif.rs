@@ -10,17 +10,12 @@
 //! message with the fix, the package's path inside the image as the
 //! physical location and image + package as the logical one, a stable
 //! `partialFingerprints` entry, and the match's details as properties.
-//!
-//! Secrets and malware the content scanners found are results too, with
-//! rules `secret/<rule id>` and `malware/<rule>`: the file (and line) as
-//! the physical location, the layer and deletion state as properties, and
-//! for secrets the keyed fingerprint of the value (never the value).
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 use wharf_inventory::Inventory;
-use wharf_types::{Digest, Location, Severity};
+use wharf_types::Digest;
 
 use super::{fix_message, osv_url, state_name};
 use crate::Match;
@@ -58,8 +53,8 @@ pub fn to_sarif(images: &[(&Inventory, Vec<Match>)], tool_version: &str) -> Valu
         }
     }
     let index: BTreeMap<&str, usize> = first.keys().enumerate().map(|(i, id)| (*id, i)).collect();
-    let mut rules: Vec<Value> = first.values().map(|m| rule(m)).collect();
-    let mut results: Vec<Value> = images
+    let rules: Vec<Value> = first.values().map(|m| rule(m)).collect();
+    let results: Vec<Value> = images
         .iter()
         .flat_map(|(inv, matches)| {
             let index = &index;
@@ -68,7 +63,6 @@ pub fn to_sarif(images: &[(&Inventory, Vec<Match>)], tool_version: &str) -> Valu
                 .map(move |m| result(inv, m, index[m.id.as_str()]))
         })
         .collect();
-    content_results(images, &mut rules, &mut results);
     json!({
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -165,93 +159,6 @@ fn result(inv: &Inventory, m: &Match, rule_index: usize) -> Value {
         "partialFingerprints": { FINGERPRINT_KEY: fingerprint(m) },
         "properties": props,
     })
-}
-
-/// Secret and malware results, with their rules appended to `rules`.
-fn content_results(
-    images: &[(&Inventory, Vec<Match>)],
-    rules: &mut Vec<Value>,
-    results: &mut Vec<Value>,
-) {
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut rule_index = |id: String, title: &str, severity: Severity, kind: &str| {
-        let next = rules.len();
-        *index.entry(id.clone()).or_insert_with(|| {
-            rules.push(json!({
-                "id": id,
-                "shortDescription": { "text": title },
-                "defaultConfiguration": { "level": level(severity.as_str()) },
-                "properties": {
-                    "severity": severity,
-                    "tags": ["security", kind, severity.as_str()],
-                },
-            }));
-            next
-        })
-    };
-    for (inv, _) in images {
-        let image = if inv.image.source.is_empty() {
-            "image"
-        } else {
-            inv.image.source.as_str()
-        };
-        for f in &inv.secrets {
-            let id = format!("secret/{}", f.rule_id);
-            let i = rule_index(id.clone(), &f.title, f.severity, "secret");
-            results.push(json!({
-                "ruleId": id,
-                "ruleIndex": i,
-                "level": level(f.severity.as_str()),
-                "message": { "text": format!("{} in {}: {}", f.title, f.location.display(), f.excerpt) },
-                "locations": [content_location(&f.location)],
-                "partialFingerprints": { "wharfSecret/v1": f.fingerprint },
-                "properties": {
-                    "image": image,
-                    "category": f.category,
-                    "severity": f.severity,
-                    "layer": f.placement.layer.as_ref().map(ToString::to_string),
-                    "deleted": f.placement.deleted,
-                },
-            }));
-        }
-        for f in &inv.malware {
-            let id = format!("malware/{}", f.rule);
-            let i = rule_index(id.clone(), &f.description, f.severity, "malware");
-            results.push(json!({
-                "ruleId": id,
-                "ruleIndex": i,
-                "level": level(f.severity.as_str()),
-                "message": { "text": format!("{} in {}: {}", f.rule, f.location.display(), f.description) },
-                "locations": [content_location(&f.location)],
-                "partialFingerprints": { "wharfMalware/v1": Digest::sha256_of(format!("{}\n{}", f.rule, f.sha256).as_bytes()).hex() },
-                "properties": {
-                    "image": image,
-                    "engine": f.engine,
-                    "severity": f.severity,
-                    "sha256": f.sha256,
-                    "layer": f.placement.layer.as_ref().map(ToString::to_string),
-                    "deleted": f.placement.deleted,
-                },
-            }));
-        }
-    }
-}
-
-/// A content finding's location: a file (with its line) or the image
-/// configuration as a logical location.
-fn content_location(location: &Location) -> Value {
-    match location {
-        Location::File { path, line } => {
-            let mut physical = json!({ "artifactLocation": { "uri": uri_path(path) } });
-            if *line > 0 {
-                physical["region"] = json!({ "startLine": line });
-            }
-            json!({ "physicalLocation": physical })
-        }
-        other => json!({
-            "logicalLocations": [{ "name": other.display(), "kind": "resource" }],
-        }),
-    }
 }
 
 /// A stable fingerprint of a match: SHA-256 of the vulnerability id,
