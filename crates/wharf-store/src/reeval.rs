@@ -1,0 +1,206 @@
+//! Re-evaluation runs and the finding deltas each produced.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
+use sqlx::any::AnyRow;
+
+use crate::{dynamic, Result, Store, StoreError, SyncOutcome, now};
+
+/// How a finding changed in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeltaChange {
+    /// Appeared (or came back).
+    New,
+    /// No longer found.
+    Resolved,
+    /// Its severity changed.
+    SeverityChanged,
+}
+
+impl DeltaChange {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Resolved => "resolved",
+            Self::SeverityChanged => "severity_changed",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "resolved" => Self::Resolved,
+            "severity_changed" => Self::SeverityChanged,
+            _ => Self::New,
+        }
+    }
+}
+
+/// A re-evaluation run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reevaluation {
+    /// Id.
+    pub id: i64,
+    /// Why it ran: `schedule`, `db_update`, `policy`, `api`.
+    pub cause: String,
+    /// `running`, `done`, `failed`.
+    pub state: String,
+    /// Database snapshot matched against.
+    pub snapshot_id: Option<String>,
+    /// Started (Unix seconds).
+    pub started_at: i64,
+    /// Finished.
+    pub finished_at: Option<i64>,
+    /// Inventories re-evaluated.
+    pub inventories: i64,
+    /// Findings that appeared.
+    pub new_findings: i64,
+    /// Findings no longer found.
+    pub resolved_findings: i64,
+    /// Findings whose severity changed.
+    pub changed_findings: i64,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// One finding's change in a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delta {
+    /// The finding.
+    pub finding_id: i64,
+    /// What happened.
+    pub change: DeltaChange,
+    /// Severity before.
+    pub old_severity: Option<String>,
+    /// Severity after.
+    pub new_severity: Option<String>,
+}
+
+const RUN_COLUMNS: &str = "id, cause, state, snapshot_id, started_at, finished_at, inventories, \
+    new_findings, resolved_findings, changed_findings, error";
+
+fn run(row: &AnyRow) -> Result<Reevaluation> {
+    Ok(Reevaluation {
+        id: row.try_get("id")?,
+        cause: row.try_get("cause")?,
+        state: row.try_get("state")?,
+        snapshot_id: row.try_get("snapshot_id")?,
+        started_at: row.try_get("started_at")?,
+        finished_at: row.try_get("finished_at")?,
+        inventories: row.try_get("inventories")?,
+        new_findings: row.try_get("new_findings")?,
+        resolved_findings: row.try_get("resolved_findings")?,
+        changed_findings: row.try_get("changed_findings")?,
+        error: row.try_get("error")?,
+    })
+}
+
+impl Store {
+    /// Start a run.
+    pub async fn start_reevaluation(&self, cause: &str, snapshot_id: Option<&str>) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO reevaluations (cause, state, snapshot_id, started_at, inventories, new_findings,
+               resolved_findings, changed_findings) VALUES ($1, 'running', $2, $3, 0, 0, 0, 0) RETURNING id",
+        )
+        .bind(cause)
+        .bind(snapshot_id)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Record one inventory's sync in a run (deltas and counters).
+    pub async fn record_deltas(&self, run_id: i64, outcome: &SyncOutcome) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let (mut new, mut resolved, mut changed) = (0i64, 0i64, 0i64);
+        for (finding, change, old, new_sev) in &outcome.changes {
+            match change {
+                DeltaChange::New => new += 1,
+                DeltaChange::Resolved => resolved += 1,
+                DeltaChange::SeverityChanged => changed += 1,
+            }
+            sqlx::query(
+                "INSERT INTO finding_deltas (run_id, finding_id, change, old_severity, new_severity)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(run_id)
+            .bind(*finding)
+            .bind(change.as_str())
+            .bind(old.as_deref())
+            .bind(new_sev.as_deref())
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "UPDATE reevaluations SET inventories = inventories + 1, new_findings = new_findings + $1,
+               resolved_findings = resolved_findings + $2, changed_findings = changed_findings + $3
+             WHERE id = $4",
+        )
+        .bind(new)
+        .bind(resolved)
+        .bind(changed)
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Finish a run (`error`: it failed).
+    pub async fn finish_reevaluation(&self, run_id: i64, error: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE reevaluations SET state = $1, error = $2, finished_at = $3 WHERE id = $4")
+            .bind(if error.is_some() { "failed" } else { "done" })
+            .bind(error)
+            .bind(now())
+            .bind(run_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Runs, newest first.
+    pub async fn reevaluations(&self, limit: i64) -> Result<Vec<Reevaluation>> {
+        let rows = sqlx::query(dynamic(format!(
+            "SELECT {RUN_COLUMNS} FROM reevaluations ORDER BY id DESC LIMIT $1"
+        )))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(run).collect()
+    }
+
+    /// One run.
+    pub async fn reevaluation(&self, id: i64) -> Result<Reevaluation> {
+        let row = sqlx::query(dynamic(format!("SELECT {RUN_COLUMNS} FROM reevaluations WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind: "re-evaluation",
+                id: id.to_string(),
+            })?;
+        run(&row)
+    }
+
+    /// A run's deltas, in order.
+    pub async fn deltas(&self, run_id: i64) -> Result<Vec<Delta>> {
+        let rows = sqlx::query(
+            "SELECT finding_id, change, old_severity, new_severity FROM finding_deltas
+             WHERE run_id = $1 ORDER BY id",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let change: String = r.try_get("change")?;
+                Ok(Delta {
+                    finding_id: r.try_get("finding_id")?,
+                    change: DeltaChange::parse(&change),
+                    old_severity: r.try_get("old_severity")?,
+                    new_severity: r.try_get("new_severity")?,
+                })
+            })
+            .collect()
+    }
+}
