@@ -21,15 +21,9 @@ pub(crate) struct LogArgs {
     /// directive such as `wharf_registry=debug`).
     #[arg(long, global = true, env = "WHARF_LOG", default_value = "info")]
     log_level: String,
-    /// Log format on stderr.
-    #[arg(
-        long,
-        global = true,
-        value_enum,
-        env = "WHARF_LOG_FORMAT",
-        default_value = "text"
-    )]
-    log_format: LogFormat,
+    /// Log format on stderr (default: json for `serve`, text otherwise).
+    #[arg(long, global = true, value_enum, env = "WHARF_LOG_FORMAT")]
+    log_format: Option<LogFormat>,
     /// Only log errors; no progress bar.
     #[arg(long, short, global = true)]
     pub(crate) quiet: bool,
@@ -40,7 +34,9 @@ pub(crate) fn interactive(args: &LogArgs) -> bool {
     !args.quiet && std::io::stderr().is_terminal()
 }
 
-pub(crate) fn init(args: &LogArgs) {
+/// Install the subscriber; `default_format` applies when no format was
+/// asked for.
+pub(crate) fn init(args: &LogArgs, default_format: LogFormat) {
     let level = if args.quiet {
         "error"
     } else {
@@ -51,7 +47,7 @@ pub(crate) fn init(args: &LogArgs) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false);
-    match args.log_format {
+    match args.log_format.unwrap_or(default_format) {
         LogFormat::Json => builder.json().flatten_event(true).init(),
         LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
     }

@@ -10,6 +10,7 @@ mod logging;
 mod registry_args;
 mod sbom;
 mod scan;
+mod serve;
 
 /// Write a command's rendered result to `--output FILE` or standard output.
 pub(crate) fn write_output(rendered: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
@@ -70,11 +71,18 @@ enum Command {
     Scan(Box<scan::ScanArgs>),
     /// Update or inspect the local vulnerability database.
     Db(db::DbArgs),
+    /// Run the registry-scanning service: REST API, dashboard, continuous
+    /// discovery, the scan queue and 24-hour re-evaluation.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init(&cli.logging);
+    let default_format = match cli.command {
+        Command::Serve(_) => logging::LogFormat::Json,
+        _ => logging::LogFormat::Text,
+    };
+    logging::init(&cli.logging, default_format);
     let interactive = logging::interactive(&cli.logging);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -92,6 +100,7 @@ fn main() -> ExitCode {
             Command::Sbom(args) => sbom::run(args).await,
             Command::Db(args) => db::run(args).await,
             Command::Scan(args) => scan::run(*args).await,
+            Command::Serve(args) => serve::run(args).await,
         }
     });
     match result {

@@ -151,6 +151,27 @@ impl Store {
         Ok(ids)
     }
 
+    /// Ids of the inventories with a finding for any of `ids`
+    /// (vulnerability ids): the images a known-exploited change affects.
+    pub async fn inventories_with_vulnerabilities(&self, ids: &[String]) -> Result<Vec<i64>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(200) {
+            let ps: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT DISTINCT inventory_id FROM findings WHERE vulnerability IN ({})",
+                ps.join(", ")
+            );
+            let mut q = sqlx::query_scalar::<_, i64>(dynamic(sql));
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            out.extend(q.fetch_all(&self.pool).await?);
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
     /// A batch of inventories by id (ascending), decompressed.
     pub async fn inventories_by_id(&self, ids: &[i64]) -> Result<Vec<StoredInventory>> {
         let mut out = Vec::with_capacity(ids.len());

@@ -42,7 +42,7 @@ pub use findings::{FindingFilter, FindingPage, FindingSort, NewFinding, StoredFi
 pub use inventories::StoredInventory;
 pub use model::*;
 pub use queue::{Job, JobState, NewJob};
-pub use reeval::{Delta, DeltaChange, Reevaluation};
+pub use reeval::{Delta, DeltaChange, Reevaluation, RunCounts};
 pub use security::{ApiToken, AuditEntry, Role, StoredException, Webhook, token_hash};
 
 /// Result with [`StoreError`].

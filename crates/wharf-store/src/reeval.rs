@@ -63,6 +63,33 @@ pub struct Reevaluation {
     pub error: Option<String>,
 }
 
+/// A run's totals, accumulated as inventories are synced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunCounts {
+    /// Inventories re-evaluated.
+    pub inventories: i64,
+    /// Findings that appeared.
+    pub new: i64,
+    /// Findings no longer found.
+    pub resolved: i64,
+    /// Findings whose severity changed.
+    pub changed: i64,
+}
+
+impl RunCounts {
+    /// Count one inventory's sync.
+    pub fn add(&mut self, outcome: &SyncOutcome) {
+        self.inventories += 1;
+        for (_, change, _, _) in &outcome.changes {
+            match change {
+                DeltaChange::New => self.new += 1,
+                DeltaChange::Resolved => self.resolved += 1,
+                DeltaChange::SeverityChanged => self.changed += 1,
+            }
+        }
+    }
+}
+
 /// One finding's change in a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Delta {
@@ -109,16 +136,13 @@ impl Store {
         .await?)
     }
 
-    /// Record one inventory's sync in a run (deltas and counters).
+    /// Record the deltas of one inventory's sync in a run.
     pub async fn record_deltas(&self, run_id: i64, outcome: &SyncOutcome) -> Result<()> {
+        if outcome.changes.is_empty() {
+            return Ok(());
+        }
         let mut tx = self.pool.begin().await?;
-        let (mut new, mut resolved, mut changed) = (0i64, 0i64, 0i64);
         for (finding, change, old, new_sev) in &outcome.changes {
-            match change {
-                DeltaChange::New => new += 1,
-                DeltaChange::Resolved => resolved += 1,
-                DeltaChange::SeverityChanged => changed += 1,
-            }
             sqlx::query(
                 "INSERT INTO finding_deltas (run_id, finding_id, change, old_severity, new_severity)
                  VALUES ($1, $2, $3, $4, $5)",
@@ -131,30 +155,31 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(
-            "UPDATE reevaluations SET inventories = inventories + 1, new_findings = new_findings + $1,
-               resolved_findings = resolved_findings + $2, changed_findings = changed_findings + $3
-             WHERE id = $4",
-        )
-        .bind(new)
-        .bind(resolved)
-        .bind(changed)
-        .bind(run_id)
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Finish a run (`error`: it failed).
-    pub async fn finish_reevaluation(&self, run_id: i64, error: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE reevaluations SET state = $1, error = $2, finished_at = $3 WHERE id = $4")
-            .bind(if error.is_some() { "failed" } else { "done" })
-            .bind(error)
-            .bind(now())
-            .bind(run_id)
-            .execute(&self.pool)
-            .await?;
+    /// Finish a run with its totals (`error`: it failed).
+    pub async fn finish_reevaluation(
+        &self,
+        run_id: i64,
+        counts: &RunCounts,
+        error: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE reevaluations SET state = $1, error = $2, finished_at = $3, inventories = $4,
+               new_findings = $5, resolved_findings = $6, changed_findings = $7 WHERE id = $8",
+        )
+        .bind(if error.is_some() { "failed" } else { "done" })
+        .bind(error)
+        .bind(now())
+        .bind(counts.inventories)
+        .bind(counts.new)
+        .bind(counts.resolved)
+        .bind(counts.changed)
+        .bind(run_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

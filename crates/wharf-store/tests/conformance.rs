@@ -259,6 +259,8 @@ async fn inventories_findings_and_deltas() -> TestResult {
         let first = vec![finding("1", "high", 3, false), finding("2", "low", 1, false)];
         let out = store.sync_findings(inv, "sha256:aa", Some("snap-1"), &first).await?;
         assert_eq!(out.changes.len(), 2);
+        let mut counts = RunCounts::default();
+        counts.add(&out);
         store.record_deltas(run, &out).await?;
         // The same evaluation again changes nothing.
         let again = store.sync_findings(inv, "sha256:aa", Some("snap-1"), &first).await?;
@@ -269,8 +271,9 @@ async fn inventories_findings_and_deltas() -> TestResult {
         let mut kinds: Vec<DeltaChange> = out.changes.iter().map(|c| c.1).collect();
         kinds.sort_by_key(|k| format!("{k:?}"));
         assert_eq!(kinds, vec![DeltaChange::New, DeltaChange::Resolved, DeltaChange::SeverityChanged]);
+        counts.add(&out);
         store.record_deltas(run, &out).await?;
-        store.finish_reevaluation(run, None).await?;
+        store.finish_reevaluation(run, &counts, None).await?;
         let r = store.reevaluation(run).await?;
         assert_eq!((r.state.as_str(), r.inventories, r.new_findings, r.resolved_findings, r.changed_findings), ("done", 2, 3, 1, 1));
         assert_eq!(store.deltas(run).await?.len(), 5);
