@@ -42,6 +42,9 @@ pub struct Config {
     pub tick_secs: u64,
     /// Attempts per job before it fails for good.
     pub max_attempts: u32,
+    /// First retry delay in seconds; each further retry doubles it (capped
+    /// at an hour).
+    pub retry_base_secs: u64,
     /// Policy file (TOML, as `wharf scan --policy`); default: built-in.
     pub policy_file: Option<PathBuf>,
     /// Run the secret scanner.
@@ -74,6 +77,7 @@ impl Default for Config {
             lease_secs: 60,
             tick_secs: 5,
             max_attempts: 5,
+            retry_base_secs: 30,
             policy_file: None,
             secrets: true,
             malware: true,
@@ -144,6 +148,12 @@ impl Config {
         if let Some(v) = get("WHARF_TICK_SECS") {
             self.tick_secs = num("WHARF_TICK_SECS", v)?;
         }
+        if let Some(v) = get("WHARF_RETRY_BASE_SECS") {
+            self.retry_base_secs = num("WHARF_RETRY_BASE_SECS", v)?;
+        }
+        if let Some(v) = get("WHARF_MAX_ATTEMPTS") {
+            self.max_attempts = num("WHARF_MAX_ATTEMPTS", v)?;
+        }
         if let Some(v) = get("WHARF_ADMIN_TOKEN") {
             self.admin_token = Some(v);
         }
@@ -192,6 +202,9 @@ impl Config {
         }
         if self.lease_secs < 2 {
             return bad("lease_secs must be at least 2");
+        }
+        if self.retry_base_secs == 0 || self.max_attempts == 0 {
+            return bad("retry_base_secs and max_attempts must be at least 1");
         }
         if self.tick_secs == 0 {
             return bad("tick_secs must be at least 1");

@@ -92,7 +92,8 @@ pub struct Engine {
     analyzers: Arc<AnalyzerSet>,
     cache_root: PathBuf,
     scanner_version: String,
-    policy: Policy,
+    policy: RwLock<Arc<Policy>>,
+    policy_file: Option<PathBuf>,
     vulndb_dir: PathBuf,
     snapshot: RwLock<Option<Arc<Snapshot>>>,
     ca_dir: PathBuf,
@@ -162,15 +163,15 @@ impl Engine {
             &hex::encode(version.finalize())[..12]
         );
         let policy = match &config.policy_file {
-            Some(p) => Policy::load(p)
-                .map_err(|e| ServerError::Config(format!("policy {}: {e}", p.display())))?,
+            Some(p) => load_policy(p)?.1,
             None => Policy::builtin(),
         };
         Ok(Self {
             analyzers,
             cache_root: config.cache_dir(),
             scanner_version,
-            policy,
+            policy: RwLock::new(Arc::new(policy)),
+            policy_file: config.policy_file.clone(),
             vulndb_dir,
             snapshot: RwLock::new(None),
             ca_dir: config.data_dir.join("ca"),
@@ -191,6 +192,31 @@ impl Engine {
     /// Where a connector's CA certificate is written for the client.
     pub fn ca_path(&self, connector_id: i64) -> PathBuf {
         self.ca_dir.join(format!("connector-{connector_id}.pem"))
+    }
+
+    /// The policy in use.
+    pub fn policy(&self) -> Arc<Policy> {
+        self.policy
+            .read()
+            .map(|p| p.clone())
+            .unwrap_or_else(|_| Arc::new(Policy::builtin()))
+    }
+
+    /// Reload the policy file when its content differs from `known`
+    /// (a digest); returns the new digest when it changed. A file that no
+    /// longer parses keeps the previous policy in force (and says why).
+    pub fn reload_policy(&self, known: Option<&str>) -> Result<Option<String>, ServerError> {
+        let Some(path) = &self.policy_file else {
+            return Ok(None);
+        };
+        let (digest, policy) = load_policy(path)?;
+        if known == Some(digest.as_str()) {
+            return Ok(None);
+        }
+        if let Ok(mut slot) = self.policy.write() {
+            *slot = Arc::new(policy);
+        }
+        Ok(Some(digest))
     }
 
     /// The snapshot in use (`None` before the database exists).
@@ -266,10 +292,19 @@ impl Engine {
             tags,
             ..Default::default()
         };
+        let policy = self.policy();
         let evaluation =
-            wharf_policy::evaluate_with(inv, &matches, &self.policy, exceptions, &[], &ctx);
+            wharf_policy::evaluate_with(inv, &matches, &policy, exceptions, &[], &ctx);
         evaluation.findings.iter().map(new_finding).collect()
     }
+}
+
+/// Read and compile a policy file: (digest of its text, policy).
+fn load_policy(path: &std::path::Path) -> Result<(String, Policy), ServerError> {
+    let text = std::fs::read(path).map_err(|e| ServerError::Io(path.display().to_string(), e))?;
+    let policy = Policy::load(path)
+        .map_err(|e| ServerError::Config(format!("policy {}: {e}", path.display())))?;
+    Ok((hex::encode(sha2::Sha256::digest(&text)), policy))
 }
 
 /// A policy finding in the store's shape.

@@ -75,6 +75,22 @@ pub async fn schedule_once(app: &App) -> Result<(), ServerError> {
         // not queue it again.
         app.store.set_setting("reevaluated_snapshot", &on_disk).await?;
     }
+    // The policy file changed: everything is evaluated again under it.
+    let known = app.store.setting("policy_digest").await?;
+    match app.engine.reload_policy(known.as_deref()) {
+        Ok(Some(digest)) => {
+            tracing::info!("policy file changed: full re-evaluation");
+            app.store
+                .enqueue(&jobs::reevaluate_job(&ReevaluateJob {
+                    cause: "policy".into(),
+                    ..ReevaluateJob::default()
+                }))
+                .await?;
+            app.store.set_setting("policy_digest", &digest).await?;
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!("policy not reloaded, the previous one stays in force: {e}"),
+    }
     // The periodic full run.
     let last: i64 = app
         .store
@@ -149,8 +165,11 @@ pub async fn worker(app: Arc<App>, name: String, mut stop: watch::Receiver<bool>
             }
             Err(e) => {
                 app.metrics.job_failed();
-                // 30 s, 60 s, 120 s … capped at an hour.
-                let backoff = (30i64 << job.attempts.clamp(0, 7)).min(3600);
+                // base, 2×base, 4×base … capped at an hour.
+                let base = i64::try_from(app.config.retry_base_secs).unwrap_or(30);
+                let backoff = base
+                    .saturating_mul(1i64 << (job.attempts - 1).clamp(0, 16))
+                    .min(3600);
                 let state = app
                     .store
                     .fail(job.id, &e.to_string(), backoff)

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use common::*;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 async fn story(backend: Backend) {
     let work = tempfile::tempdir().unwrap();
@@ -110,35 +110,45 @@ async fn story(backend: Backend) {
         .filter_map(|r| r["id"].as_i64())
         .max()
         .unwrap_or(0);
+    // The scheduler notices the new snapshot and re-evaluates only the
+    // inventories holding a package the update changed (requests: A).
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let targeted = loop {
+        let runs = server.get("/api/v1/reevaluations").await;
+        let found = runs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"].as_i64().unwrap() > last_run && r["state"] == "done")
+            .cloned();
+        if let Some(r) = found {
+            break r;
+        }
+        assert!(std::time::Instant::now() < deadline, "no re-evaluation after the update: {runs}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(targeted["cause"], "db_update", "{targeted}");
+    assert_eq!(targeted["inventories"], 1, "{targeted}");
+    assert_eq!((targeted["new_findings"].as_i64(), targeted["resolved_findings"].as_i64()), (Some(1), Some(0)), "{targeted}");
+    assert_ne!(targeted["snapshot_id"], first_snapshot, "{targeted}");
+    let detail = server.get(&format!("/api/v1/reevaluations/{}", targeted["id"])).await;
+    let deltas = detail["deltas"].as_array().unwrap();
+    assert_eq!(deltas.len(), 1, "{detail}");
+    assert_eq!(deltas[0]["change"], "new");
+    let f = server.get(&format!("/api/v1/findings/{}", deltas[0]["finding_id"])).await;
+    assert_eq!(f["image_digest"], images.a);
+    assert!(f.to_string().contains("CVE-2099-0002"), "{f}");
+    assert_eq!(f["severity"], "critical");
+
+    // A full run on demand: every inventory, nothing new.
     let (status, trig) = server.post("/api/v1/reevaluations", json!({})).await;
     assert_eq!(status, 202, "{trig}");
     server.drain(120).await;
-
-    // Runs since the import (the scheduler notices the new snapshot too):
-    // one of them reports the new finding on image A as a delta.
     let runs = server.get("/api/v1/reevaluations").await;
-    let runs: Vec<&Value> = runs["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["id"].as_i64().unwrap() > last_run)
-        .collect();
-    assert!(!runs.is_empty());
-    let mut new_on_a = Vec::new();
-    for run in &runs {
-        assert_eq!(run["state"], "done", "{run}");
-        assert_ne!(run["snapshot_id"], first_snapshot, "{run}");
-        let detail = server.get(&format!("/api/v1/reevaluations/{}", run["id"])).await;
-        for d in detail["deltas"].as_array().unwrap() {
-            let f = server.get(&format!("/api/v1/findings/{}", d["finding_id"])).await;
-            if d["change"] == "new" && f["image_digest"] == images.a {
-                new_on_a.push(f);
-            }
-        }
-    }
-    assert_eq!(new_on_a.len(), 1, "{new_on_a:?}");
-    assert!(new_on_a[0].to_string().contains("CVE-2099-0002"));
-    assert_eq!(new_on_a[0]["severity"], "critical");
+    let full = &runs["items"][0];
+    assert_eq!((full["cause"].as_str(), full["state"].as_str()), (Some("api"), Some("done")), "{runs}");
+    assert_eq!(full["inventories"], 3, "{full}");
+    assert_eq!(full["new_findings"], 0, "{full}");
     let critical = server.get("/api/v1/findings?severity=critical&kind=vulnerability").await;
     assert_eq!(critical["items"].as_array().unwrap().len(), 1, "{critical}");
     // Nothing asked the registry: it is down, its log did not grow and no

@@ -85,6 +85,7 @@ impl Server {
         config.admin_token = Some(ADMIN.into());
         config.tick_secs = 1;
         config.lease_secs = 5;
+        config.retry_base_secs = 1;
         config.malware = false;
         Some(Self::run(config, data, pg_db).await)
     }
