@@ -73,7 +73,10 @@ async fn start(data: &Path, db: &Path, log: &Path) -> Server {
         {
             return server;
         }
-        assert!(Instant::now() < deadline, "wharf serve did not become ready");
+        assert!(
+            Instant::now() < deadline,
+            "wharf serve did not become ready"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -124,7 +127,11 @@ async fn killed_mid_scan_the_queue_completes_without_duplicates() {
             .layer(layer)
             .build()
             .unwrap();
-        digests.push(push.push_image(&format!("team/{repo}"), "1", &image).await.unwrap());
+        digests.push(
+            push.push_image(&format!("team/{repo}"), "1", &image)
+                .await
+                .unwrap(),
+        );
     }
     // Every request to the registry pays 400 ms: a scan takes seconds.
     let upstream: std::net::SocketAddr = registry.host().parse().unwrap();
@@ -157,7 +164,11 @@ async fn killed_mid_scan_the_queue_completes_without_duplicates() {
         .arg(&db)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let log = work.path().join("server.log");
     let server = start(&data, &db, &log).await;
@@ -203,7 +214,10 @@ async fn killed_mid_scan_the_queue_completes_without_duplicates() {
     // One job per digest; the one that was killed ran again (attempt 2).
     let items = scans["items"].as_array().unwrap();
     assert_eq!(items.len(), 3, "{scans}");
-    assert!(items.iter().any(|j| j["attempts"].as_i64() >= Some(2)), "{scans}");
+    assert!(
+        items.iter().any(|j| j["attempts"].as_i64() >= Some(2)),
+        "{scans}"
+    );
     for d in &digests {
         let image = get(&server, &format!("/api/v1/images/{d}")).await;
         assert_eq!(image["image"]["scan_state"], "scanned", "{image}");
@@ -235,10 +249,19 @@ async fn killed_mid_scan_the_queue_completes_without_duplicates() {
     drop(server);
 
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(text.contains("jobs of a stopped worker put back in the queue"), "{text}");
-    assert!(!text.contains(PASSWORD), "the server log holds the registry password");
+    assert!(
+        text.contains("jobs of a stopped worker put back in the queue"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(PASSWORD),
+        "the server log holds the registry password"
+    );
     // Structured logs: every line is a JSON object.
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        assert!(serde_json::from_str::<Value>(line).is_ok(), "not JSON: {line}");
+        assert!(
+            serde_json::from_str::<Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
     }
 }

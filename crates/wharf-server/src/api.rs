@@ -82,11 +82,19 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match &e {
-            StoreError::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, "Not found", e.to_string()),
-            StoreError::Conflict { .. } => Self::new(StatusCode::CONFLICT, "Conflict", e.to_string()),
+            StoreError::NotFound { .. } => {
+                Self::new(StatusCode::NOT_FOUND, "Not found", e.to_string())
+            }
+            StoreError::Conflict { .. } => {
+                Self::new(StatusCode::CONFLICT, "Conflict", e.to_string())
+            }
             _ => {
                 tracing::error!("store: {e}");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "the database failed; see the server log")
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal error",
+                    "the database failed; see the server log",
+                )
             }
         }
     }
@@ -99,7 +107,11 @@ impl From<ServerError> for ApiError {
             ServerError::Invalid(m) => Self::bad_request(m),
             other => {
                 tracing::error!("{other}");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", other.to_string())
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal error",
+                    other.to_string(),
+                )
             }
         }
     }
@@ -114,7 +126,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/connectors/test", post(test_new_connector))
         .route(
             "/connectors/{id}",
-            get(show_connector).patch(update_connector).delete(remove_connector),
+            get(show_connector)
+                .patch(update_connector)
+                .delete(remove_connector),
         )
         .route("/connectors/{id}/test", post(test_connector))
         .route("/connectors/{id}/discover", post(discover_connector))
@@ -132,7 +146,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/findings/{id}", get(show_finding))
         .route("/exceptions", get(list_exceptions).post(create_exception))
         .route("/exceptions/{id}", axum::routing::delete(delete_exception))
-        .route("/reevaluations", get(list_reevaluations).post(trigger_reevaluation))
+        .route(
+            "/reevaluations",
+            get(list_reevaluations).post(trigger_reevaluation),
+        )
         .route("/reevaluations/{id}", get(show_reevaluation))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", axum::routing::delete(revoke_token))
@@ -140,10 +157,17 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/webhooks/{id}", axum::routing::delete(delete_webhook))
         .route("/audit", get(audit_log))
         .route("/status", get(status))
-        .layer(axum::middleware::from_fn_with_state(app.clone(), crate::auth::require_token));
-    let metrics = Router::new()
-        .route("/metrics", get(metrics))
-        .layer(axum::middleware::from_fn_with_state(app.clone(), crate::auth::require_token));
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            crate::auth::require_token,
+        ));
+    let metrics =
+        Router::new()
+            .route("/metrics", get(metrics))
+            .layer(axum::middleware::from_fn_with_state(
+                app.clone(),
+                crate::auth::require_token,
+            ));
     Router::new()
         .nest("/api/v1", api)
         .route("/api/v1/openapi.json", get(openapi))
@@ -152,7 +176,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", get(dashboard))
         .route("/ui/app.js", get(dashboard_js))
         .merge(metrics)
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "Not found", "no such endpoint") })
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "Not found", "no such endpoint")
+        })
         .with_state(app)
 }
 
@@ -171,7 +197,10 @@ async fn readyz(State(app): State<Arc<App>>) -> ApiResult<&'static str> {
 async fn metrics(State(app): State<Arc<App>>) -> ApiResult<Response> {
     let text = crate::metrics::render(&app).await?;
     Ok((
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         text,
     )
         .into_response())
@@ -189,8 +218,16 @@ async fn dashboard_js() -> Response {
         .into_response()
 }
 
-async fn audit(app: &App, caller: &Caller, action: &str, target: &str, detail: Value) -> ApiResult<()> {
-    app.store.audit(&caller.name, action, target, &detail).await?;
+async fn audit(
+    app: &App,
+    caller: &Caller,
+    action: &str,
+    target: &str,
+    detail: Value,
+) -> ApiResult<()> {
+    app.store
+        .audit(&caller.name, action, target, &detail)
+        .await?;
     Ok(())
 }
 
@@ -212,7 +249,9 @@ struct ConnectorBody {
 impl ConnectorBody {
     fn secret(&self) -> ApiResult<Option<ConnectorSecret>> {
         match (&self.password, &self.token) {
-            (Some(_), Some(_)) => Err(ApiError::bad_request("give a password or a token, not both")),
+            (Some(_), Some(_)) => Err(ApiError::bad_request(
+                "give a password or a token, not both",
+            )),
             (Some(p), None) => Ok(Some(ConnectorSecret {
                 kind: SecretKind::Password,
                 value: SecretString::new(p.clone()),
@@ -239,7 +278,9 @@ fn validate_spec(spec: &ConnectorSpec) -> ApiResult<()> {
         )));
     }
     if spec.discovery_interval_secs < 60 {
-        return Err(ApiError::bad_request("discovery_interval_secs must be at least 60"));
+        return Err(ApiError::bad_request(
+            "discovery_interval_secs must be at least 60",
+        ));
     }
     for p in spec
         .repositories
@@ -254,7 +295,9 @@ fn validate_spec(spec: &ConnectorSpec) -> ApiResult<()> {
     if let Some(pem) = &spec.ca_cert
         && !pem.contains("-----BEGIN CERTIFICATE-----")
     {
-        return Err(ApiError::bad_request("ca_cert must be PEM (-----BEGIN CERTIFICATE-----)"));
+        return Err(ApiError::bad_request(
+            "ca_cert must be PEM (-----BEGIN CERTIFICATE-----)",
+        ));
     }
     Ok(())
 }
@@ -279,17 +322,31 @@ async fn create_connector(
         .store
         .create_connector(&name, &body.spec, secret.as_ref(), &app.keys)
         .await?;
-    audit(&app, &caller, "connector.create", &name, json!({ "id": c.id, "url": c.spec.url })).await?;
-    app.store.enqueue(&jobs::discover_job(c.id, priority::MANUAL)).await?;
+    audit(
+        &app,
+        &caller,
+        "connector.create",
+        &name,
+        json!({ "id": c.id, "url": c.spec.url }),
+    )
+    .await?;
+    app.store
+        .enqueue(&jobs::discover_job(c.id, priority::MANUAL))
+        .await?;
     app.wake.notify_waiters();
     Ok((StatusCode::CREATED, Json(c)).into_response())
 }
 
-async fn show_connector(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn show_connector(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let c = app.store.connector(&id).await?;
     let tags = app.store.connector_tags(c.id).await?;
     let repositories = app.store.repositories(Some(c.id)).await?.len();
-    Ok(Json(json!({ "connector": c, "repositories": repositories, "tags": tags.len() })))
+    Ok(Json(
+        json!({ "connector": c, "repositories": repositories, "tags": tags.len() }),
+    ))
 }
 
 /// A partial update: any settings given replace the stored ones; a
@@ -307,11 +364,15 @@ async fn update_connector(
     Json(patch): Json<ConnectorPatch>,
 ) -> ApiResult<Json<Value>> {
     let current = app.store.connector(&id).await?;
-    let mut merged = serde_json::to_value(&current.spec).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let mut merged =
+        serde_json::to_value(&current.spec).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let mut changes = patch.changes;
     let password = changes.remove("password");
     let token = changes.remove("token");
-    let clear = changes.remove("clear_secret").and_then(|v| v.as_bool()).unwrap_or(false);
+    let clear = changes
+        .remove("clear_secret")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
     changes.remove("name");
     let changed_keys: Vec<String> = changes.keys().cloned().collect();
     if let Some(obj) = merged.as_object_mut() {
@@ -319,8 +380,8 @@ async fn update_connector(
             obj.insert(k, v);
         }
     }
-    let spec: ConnectorSpec =
-        serde_json::from_value(merged).map_err(|e| ApiError::bad_request(format!("connector settings: {e}")))?;
+    let spec: ConnectorSpec = serde_json::from_value(merged)
+        .map_err(|e| ApiError::bad_request(format!("connector settings: {e}")))?;
     validate_spec(&spec)?;
     let body = ConnectorBody {
         name: None,
@@ -356,11 +417,21 @@ async fn remove_connector(
 ) -> ApiResult<StatusCode> {
     let c = app.store.connector(&id).await?;
     app.store.remove_connector(c.id).await?;
-    audit(&app, &caller, "connector.remove", &c.name, json!({ "id": c.id })).await?;
+    audit(
+        &app,
+        &caller,
+        "connector.remove",
+        &c.name,
+        json!({ "id": c.id }),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn test_connector(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn test_connector(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let c = app.store.connector(&id).await?;
     Ok(Json(connector_check(&app, &c).await))
 }
@@ -390,7 +461,9 @@ async fn test_new_connector(
 async fn connector_check(app: &App, c: &wharf_store::Connector) -> Value {
     match app.store.connector_secret(c.id, &app.keys).await {
         Ok(secret) => connector_check_with(app, c, secret).await,
-        Err(e) => json!({ "ok": false, "steps": [{ "step": "secret", "ok": false, "message": e.to_string() }] }),
+        Err(e) => {
+            json!({ "ok": false, "steps": [{ "step": "secret", "ok": false, "message": e.to_string() }] })
+        }
     }
 }
 
@@ -460,10 +533,23 @@ async fn discover_connector(
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let c = app.store.connector(&id).await?;
-    let job = app.store.enqueue(&jobs::discover_job(c.id, priority::MANUAL)).await?;
+    let job = app
+        .store
+        .enqueue(&jobs::discover_job(c.id, priority::MANUAL))
+        .await?;
     app.wake.notify_waiters();
-    audit(&app, &caller, "connector.discover", &c.name, json!({ "id": c.id })).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "job": job, "already_queued": job.is_none() }))))
+    audit(
+        &app,
+        &caller,
+        "connector.discover",
+        &c.name,
+        json!({ "id": c.id }),
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "job": job, "already_queued": job.is_none() })),
+    ))
 }
 
 /// Registry push notifications (Distribution, Harbor, Docker Hub): any of
@@ -477,11 +563,19 @@ async fn registry_event(
     let c = app.store.connector(&id).await?;
     let pushes = registry_pushes(&body);
     if pushes == 0 {
-        return Ok((StatusCode::OK, Json(json!({ "pushes": 0, "discovery": false }))));
+        return Ok((
+            StatusCode::OK,
+            Json(json!({ "pushes": 0, "discovery": false })),
+        ));
     }
-    app.store.enqueue(&jobs::discover_job(c.id, priority::NEW_PUSH)).await?;
+    app.store
+        .enqueue(&jobs::discover_job(c.id, priority::NEW_PUSH))
+        .await?;
     app.wake.notify_waiters();
-    Ok((StatusCode::ACCEPTED, Json(json!({ "pushes": pushes, "discovery": true }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "pushes": pushes, "discovery": true })),
+    ))
 }
 
 /// Push events in a notification body of any of the supported registries.
@@ -520,11 +614,17 @@ async fn list_repositories(
     Ok(Json(json!({ "items": app.store.repositories(id).await? })))
 }
 
-async fn repository_tags(State(app): State<Arc<App>>, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+async fn repository_tags(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!({ "items": app.store.tags(Some(id)).await? })))
 }
 
-async fn list_tags(State(app): State<Arc<App>>, Query(q): Query<ConnectorQuery>) -> ApiResult<Json<Value>> {
+async fn list_tags(
+    State(app): State<Arc<App>>,
+    Query(q): Query<ConnectorQuery>,
+) -> ApiResult<Json<Value>> {
     let items = match connector_id(&app, &q.connector).await? {
         Some(id) => app.store.connector_tags(id).await?,
         None => app.store.tags(None).await?,
@@ -537,7 +637,10 @@ struct ImageQuery {
     state: Option<String>,
 }
 
-async fn list_images(State(app): State<Arc<App>>, Query(q): Query<ImageQuery>) -> ApiResult<Json<Value>> {
+async fn list_images(
+    State(app): State<Arc<App>>,
+    Query(q): Query<ImageQuery>,
+) -> ApiResult<Json<Value>> {
     let state = match q.state.as_deref() {
         None => None,
         Some("discovered") => Some(ScanState::Discovered),
@@ -553,7 +656,10 @@ async fn list_images(State(app): State<Arc<App>>, Query(q): Query<ImageQuery>) -
     Ok(Json(json!({ "items": app.store.images(state).await? })))
 }
 
-async fn show_image(State(app): State<Arc<App>>, Path(digest): Path<String>) -> ApiResult<Json<Value>> {
+async fn show_image(
+    State(app): State<Arc<App>>,
+    Path(digest): Path<String>,
+) -> ApiResult<Json<Value>> {
     let image = app.store.image(&digest).await?;
     let inventories: Vec<Value> = app
         .store
@@ -585,13 +691,23 @@ async fn scan_image(
             break;
         }
     }
-    let c = chosen.ok_or_else(|| ApiError::bad_request("no connector holds this image any more"))?;
+    let c =
+        chosen.ok_or_else(|| ApiError::bad_request("no connector holds this image any more"))?;
     // A manual scan always runs: forget the previous scan state.
-    app.store.set_scan_state(&image.digest, ScanState::Discovered, Some(""), None).await?;
+    app.store
+        .set_scan_state(&image.digest, ScanState::Discovered, Some(""), None)
+        .await?;
     let lane = jobs::client_for(&app, &c).await?.0.host().to_owned();
     let queued = jobs::enqueue_scan(&app, &digest, c.id, &lane, priority::MANUAL).await?;
     app.wake.notify_waiters();
-    audit(&app, &caller, "image.scan", &digest, json!({ "connector": c.name })).await?;
+    audit(
+        &app,
+        &caller,
+        "image.scan",
+        &digest,
+        json!({ "connector": c.name }),
+    )
+    .await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "queued": queued }))))
 }
 
@@ -608,7 +724,13 @@ async fn image_sbom(
 ) -> ApiResult<Response> {
     let inventories = app.store.inventories_of(&digest).await?;
     let stored = match (&q.platform, inventories.as_slice()) {
-        (_, []) => return Err(ApiError::new(StatusCode::NOT_FOUND, "Not found", format!("image {digest} has no inventory yet"))),
+        (_, []) => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("image {digest} has no inventory yet"),
+            ));
+        }
         (None, [one]) => one,
         (Some(p), many) => many
             .iter()
@@ -618,7 +740,10 @@ async fn image_sbom(
             return Err(ApiError::bad_request(format!(
                 "{digest} has {} platform images: choose one with ?platform= ({})",
                 many.len(),
-                many.iter().map(|i| i.platform.as_str()).collect::<Vec<_>>().join(", ")
+                many.iter()
+                    .map(|i| i.platform.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
     };
@@ -626,13 +751,25 @@ async fn image_sbom(
         .map_err(|e| ApiError::from(ServerError::Stored(format!("inventory: {e}"))))?;
     let options = wharf_inventory::SbomOptions {
         serial: urn_uuid(),
-        timestamp: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        timestamp: jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string(),
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
     let (doc, ctype) = match q.format.as_deref().unwrap_or("cyclonedx") {
-        "cyclonedx" => (wharf_inventory::to_cyclonedx(&inv, &options), "application/vnd.cyclonedx+json"),
-        "spdx" => (wharf_inventory::to_spdx(&inv, &options), "application/spdx+json"),
-        other => return Err(ApiError::bad_request(format!("format {other:?}: use cyclonedx or spdx"))),
+        "cyclonedx" => (
+            wharf_inventory::to_cyclonedx(&inv, &options),
+            "application/vnd.cyclonedx+json",
+        ),
+        "spdx" => (
+            wharf_inventory::to_spdx(&inv, &options),
+            "application/spdx+json",
+        ),
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "format {other:?}: use cyclonedx or spdx"
+            )));
+        }
     };
     Ok(([(header::CONTENT_TYPE, ctype)], Json(doc)).into_response())
 }
@@ -643,7 +780,14 @@ fn urn_uuid() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    format!("urn:uuid:{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 // --- scans and jobs -------------------------------------------------------
@@ -654,10 +798,17 @@ struct JobQuery {
     limit: Option<i64>,
 }
 
-async fn list_scans(State(app): State<Arc<App>>, Query(q): Query<JobQuery>) -> ApiResult<Json<Value>> {
+async fn list_scans(
+    State(app): State<Arc<App>>,
+    Query(q): Query<JobQuery>,
+) -> ApiResult<Json<Value>> {
     let items = app
         .store
-        .jobs(q.state.as_deref(), Some(jobs::kind::SCAN), q.limit.unwrap_or(100).clamp(1, 1000))
+        .jobs(
+            q.state.as_deref(),
+            Some(jobs::kind::SCAN),
+            q.limit.unwrap_or(100).clamp(1, 1000),
+        )
         .await?;
     let counts = app.store.job_counts().await?;
     let progress: serde_json::Map<String, Value> = counts
@@ -691,21 +842,33 @@ struct FindingQuery {
 
 fn list(v: &Option<String>) -> Vec<String> {
     v.as_deref()
-        .map(|s| s.split(',').map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect())
+        .map(|s| {
+            s.split(',')
+                .map(|x| x.trim().to_owned())
+                .filter(|x| !x.is_empty())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
-async fn list_findings(State(app): State<Arc<App>>, Query(q): Query<FindingQuery>) -> ApiResult<Json<Value>> {
+async fn list_findings(
+    State(app): State<Arc<App>>,
+    Query(q): Query<FindingQuery>,
+) -> ApiResult<Json<Value>> {
     let sort = match q.sort.as_deref() {
         None => FindingSort::Severity,
         Some(s) => FindingSort::parse(s).ok_or_else(|| {
-            ApiError::bad_request(format!("sort {s:?}: use severity, first_seen, last_seen or id"))
+            ApiError::bad_request(format!(
+                "sort {s:?}: use severity, first_seen, last_seen or id"
+            ))
         })?,
     };
     let severities = list(&q.severity);
     for s in &severities {
         if !["critical", "high", "medium", "low", "unknown"].contains(&s.as_str()) {
-            return Err(ApiError::bad_request(format!("severity {s:?}: use critical, high, medium, low, unknown")));
+            return Err(ApiError::bad_request(format!(
+                "severity {s:?}: use critical, high, medium, low, unknown"
+            )));
         }
     }
     let filter = FindingFilter {
@@ -749,7 +912,9 @@ async fn create_exception(
         return Err(ApiError::bad_request("an exception needs a justification"));
     }
     if e.id.is_none() && e.rule.is_none() && e.package.is_none() {
-        return Err(ApiError::bad_request("an exception needs an id, a rule or a package"));
+        return Err(ApiError::bad_request(
+            "an exception needs an id, a rule or a package",
+        ));
     }
     let expires_at = e.expires.map(|d| {
         jiff::tz::TimeZone::UTC
@@ -761,10 +926,23 @@ async fn create_exception(
     if spec.get("approved_by").is_none() {
         spec["approved_by"] = json!(caller.name);
     }
-    let id = app.store.create_exception(&spec, &caller.name, expires_at).await?;
-    audit(&app, &caller, "exception.create", &id.to_string(), spec.clone()).await?;
+    let id = app
+        .store
+        .create_exception(&spec, &caller.name, expires_at)
+        .await?;
+    audit(
+        &app,
+        &caller,
+        "exception.create",
+        &id.to_string(),
+        spec.clone(),
+    )
+    .await?;
     queue_reevaluation(&app, "exception").await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id, "spec": spec, "expires_at": expires_at }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "spec": spec, "expires_at": expires_at })),
+    ))
 }
 
 async fn delete_exception(
@@ -773,7 +951,14 @@ async fn delete_exception(
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     app.store.delete_exception(id).await?;
-    audit(&app, &caller, "exception.delete", &id.to_string(), json!({})).await?;
+    audit(
+        &app,
+        &caller,
+        "exception.delete",
+        &id.to_string(),
+        json!({}),
+    )
+    .await?;
     queue_reevaluation(&app, "exception").await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -793,7 +978,9 @@ async fn queue_reevaluation(app: &App, cause: &str) -> ApiResult<Option<i64>> {
 // --- re-evaluation --------------------------------------------------------
 
 async fn list_reevaluations(State(app): State<Arc<App>>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "items": app.store.reevaluations(100).await? })))
+    Ok(Json(
+        json!({ "items": app.store.reevaluations(100).await? }),
+    ))
 }
 
 async fn trigger_reevaluation(
@@ -801,11 +988,24 @@ async fn trigger_reevaluation(
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let job = queue_reevaluation(&app, "api").await?;
-    audit(&app, &caller, "reevaluation.trigger", "all", json!({ "job": job })).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "job": job, "already_queued": job.is_none() }))))
+    audit(
+        &app,
+        &caller,
+        "reevaluation.trigger",
+        "all",
+        json!({ "job": job }),
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "job": job, "already_queued": job.is_none() })),
+    ))
 }
 
-async fn show_reevaluation(State(app): State<Arc<App>>, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+async fn show_reevaluation(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
     let run = app.store.reevaluation(id).await?;
     let deltas = app.store.deltas(id).await?;
     Ok(Json(json!({ "run": run, "deltas": deltas })))
@@ -828,15 +1028,26 @@ async fn create_token(
     Extension(caller): Extension<Caller>,
     Json(body): Json<TokenBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let role = Role::parse(&body.role).ok_or_else(|| ApiError::bad_request("role must be admin or viewer"))?;
+    let role = Role::parse(&body.role)
+        .ok_or_else(|| ApiError::bad_request("role must be admin or viewer"))?;
     if body.name.trim().is_empty() {
         return Err(ApiError::bad_request("name is required"));
     }
     let value = crate::auth::new_token();
     let t = app.store.create_token(&body.name, role, &value).await?;
-    audit(&app, &caller, "token.create", &body.name, json!({ "id": t.id, "role": role })).await?;
+    audit(
+        &app,
+        &caller,
+        "token.create",
+        &body.name,
+        json!({ "id": t.id, "role": role }),
+    )
+    .await?;
     // The only time the value is shown.
-    Ok((StatusCode::CREATED, Json(json!({ "token": t, "value": value }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "token": t, "value": value })),
+    ))
 }
 
 async fn revoke_token(
@@ -850,7 +1061,13 @@ async fn revoke_token(
 }
 
 async fn list_webhooks(State(app): State<Arc<App>>) -> ApiResult<Json<Value>> {
-    let items: Vec<_> = app.store.webhooks(&app.keys).await?.into_iter().map(|(w, _)| w).collect();
+    let items: Vec<_> = app
+        .store
+        .webhooks(&app.keys)
+        .await?
+        .into_iter()
+        .map(|(w, _)| w)
+        .collect();
     Ok(Json(json!({ "items": items })))
 }
 
@@ -873,13 +1090,27 @@ async fn create_webhook(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     url::Url::parse(&body.url).map_err(|e| ApiError::bad_request(format!("url: {e}")))?;
     if body.secret.len() < 16 {
-        return Err(ApiError::bad_request("secret must be at least 16 characters"));
+        return Err(ApiError::bad_request(
+            "secret must be at least 16 characters",
+        ));
     }
     if wharf_types::Severity::parse(&body.min_severity).is_none() {
-        return Err(ApiError::bad_request("min_severity: use critical, high, medium or low"));
+        return Err(ApiError::bad_request(
+            "min_severity: use critical, high, medium or low",
+        ));
     }
-    let w = app.store.create_webhook(&body.url, &body.secret, &body.min_severity, &app.keys).await?;
-    audit(&app, &caller, "webhook.create", &body.url, json!({ "id": w.id, "min_severity": w.min_severity })).await?;
+    let w = app
+        .store
+        .create_webhook(&body.url, &body.secret, &body.min_severity, &app.keys)
+        .await?;
+    audit(
+        &app,
+        &caller,
+        "webhook.create",
+        &body.url,
+        json!({ "id": w.id, "min_severity": w.min_severity }),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(json!(w))))
 }
 
@@ -897,7 +1128,10 @@ async fn audit_log(State(app): State<Arc<App>>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({ "items": app.store.audit_log(500).await? })))
 }
 
-async fn status(State(app): State<Arc<App>>, Extension(caller): Extension<Caller>) -> ApiResult<Json<Value>> {
+async fn status(
+    State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Value>> {
     let jobs: Vec<Value> = app
         .store
         .job_counts()

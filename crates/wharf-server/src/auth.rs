@@ -43,14 +43,21 @@ pub(crate) async fn require_token(
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty());
     let Some(token) = token else {
-        return Err(ApiError::unauthorized("an API token is required: Authorization: Bearer TOKEN"));
+        return Err(ApiError::unauthorized(
+            "an API token is required: Authorization: Bearer TOKEN",
+        ));
     };
     let Some(t) = app.store.authenticate(token).await? else {
-        return Err(ApiError::unauthorized("the API token is not valid (unknown or revoked)"));
+        return Err(ApiError::unauthorized(
+            "the API token is not valid (unknown or revoked)",
+        ));
     };
     let read_only = matches!(*req.method(), Method::GET | Method::HEAD);
     if !read_only && t.role != Role::Admin {

@@ -166,7 +166,10 @@ impl Config {
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", self.data_dir.join("wharf.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("wharf.db").display()
+            )
         })
     }
 
@@ -241,14 +244,20 @@ mod tests {
             "WHARF_DATABASE_URL" => Some("postgres://u@h/db".into()),
             _ => None,
         })?;
-        assert_eq!((c.workers, c.database_url().as_str()), (8, "postgres://u@h/db"));
-        assert!(c.apply_env(|k| (k == "WHARF_WORKERS").then(|| "many".into())).is_err());
+        assert_eq!(
+            (c.workers, c.database_url().as_str()),
+            (8, "postgres://u@h/db")
+        );
+        assert!(
+            c.apply_env(|k| (k == "WHARF_WORKERS").then(|| "many".into()))
+                .is_err()
+        );
         c.validate()?;
         c.workers = 0;
         assert!(c.validate().is_err());
         std::fs::write(&path, "listn = 1\n")?;
-        let err = Config::load(Some(&path)).unwrap_err().to_string();
-        assert!(err.contains("listn"), "{err}");
+        let err = Config::load(Some(&path)).err().map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("listn")));
         Ok(())
     }
 }

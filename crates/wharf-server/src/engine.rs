@@ -87,6 +87,9 @@ impl Snapshot {
     }
 }
 
+/// A snapshot change: (the one in use before, if any; the new one).
+pub type SnapshotChange = (Option<Arc<Snapshot>>, Arc<Snapshot>);
+
 /// The shared engine.
 pub struct Engine {
     analyzers: Arc<AnalyzerSet>,
@@ -233,9 +236,7 @@ impl Engine {
 
     /// Load the database's current snapshot if it differs from the one in
     /// use. Returns (previous, current) when it changed.
-    pub fn refresh_snapshot(
-        &self,
-    ) -> Result<Option<(Option<Arc<Snapshot>>, Arc<Snapshot>)>, ServerError> {
+    pub fn refresh_snapshot(&self) -> Result<Option<SnapshotChange>, ServerError> {
         let Some(on_disk) = self.current_snapshot_id() else {
             return Ok(None);
         };
@@ -244,7 +245,11 @@ impl Engine {
             return Ok(None);
         }
         let loaded = Arc::new(Snapshot::load(&self.vulndb_dir)?);
-        tracing::info!(snapshot = loaded.id(), entries = loaded.db.len(), "vulnerability database loaded");
+        tracing::info!(
+            snapshot = loaded.id(),
+            entries = loaded.db.len(),
+            "vulnerability database loaded"
+        );
         if let Ok(mut slot) = self.snapshot.write() {
             *slot = Some(loaded.clone());
         }
@@ -290,11 +295,9 @@ impl Engine {
         let ctx = wharf_policy::Context {
             now: jiff::Timestamp::now(),
             tags,
-            ..Default::default()
         };
         let policy = self.policy();
-        let evaluation =
-            wharf_policy::evaluate_with(inv, &matches, &policy, exceptions, &[], &ctx);
+        let evaluation = wharf_policy::evaluate_with(inv, &matches, &policy, exceptions, &[], &ctx);
         evaluation.findings.iter().map(new_finding).collect()
     }
 }
@@ -323,7 +326,10 @@ fn new_finding(f: &Finding) -> NewFinding {
         status: f.status.as_str().to_owned(),
         title: f.title.clone(),
         vulnerability: f.vulnerability.as_ref().map(|v| v.id.clone()),
-        package: f.package.as_ref().map(|p| format!("{}@{}", p.name, p.version)),
+        package: f
+            .package
+            .as_ref()
+            .map(|p| format!("{}@{}", p.name, p.version)),
         kev: f.vulnerability.as_ref().is_some_and(|v| v.kev),
         data: serde_json::to_string(&stored).unwrap_or_default(),
     }

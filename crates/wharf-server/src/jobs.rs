@@ -12,8 +12,8 @@ use wharf_registry::{
     ClientConfig, Credentials, Discoverer, DiscoveryOptions, RegistryClient, RegistryEndpoint,
 };
 use wharf_store::{
-    Connector, ConnectorSecret, RunCounts, DiscoveredImage, DiscoveredTag, ImagePlatform, InitialScope, NewJob, ScanMode,
-    ScanState, SecretKind, TagChange, now,
+    Connector, ConnectorSecret, DiscoveredImage, DiscoveredTag, ImagePlatform, InitialScope,
+    NewJob, RunCounts, ScanMode, ScanState, SecretKind, TagChange, now,
 };
 
 use crate::{App, ServerError};
@@ -113,10 +113,9 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, ServerError> {
     for p in patterns {
         b.add(Glob::new(p).map_err(|e| ServerError::Invalid(format!("pattern {p:?}: {e}")))?);
     }
-    Ok(Some(
-        b.build()
-            .map_err(|e| ServerError::Invalid(format!("patterns: {e}")))?,
-    ))
+    Ok(Some(b.build().map_err(|e| {
+        ServerError::Invalid(format!("patterns: {e}"))
+    })?))
 }
 
 /// The registry endpoint and client settings of a connector, with its
@@ -193,7 +192,8 @@ fn parse_time(rfc3339: &str) -> Option<i64> {
 /// Discover one connector, store what was found and enqueue the scans due.
 pub async fn discover(app: &App, job: &DiscoverJob) -> Result<(), ServerError> {
     let connector = app.store.connector(&job.connector_id.to_string()).await?;
-    let interval = i64::try_from(connector.spec.discovery_interval_secs.max(60)).unwrap_or(i64::MAX);
+    let interval =
+        i64::try_from(connector.spec.discovery_interval_secs.max(60)).unwrap_or(i64::MAX);
     if connector.spec.mode != ScanMode::Direct {
         let msg = format!(
             "scan mode {:?} is not implemented yet; only direct connectors are discovered",
@@ -211,7 +211,11 @@ pub async fn discover(app: &App, job: &DiscoverJob) -> Result<(), ServerError> {
         tracing::warn!(connector = %connector.name, "discovery failed: {e}");
     }
     app.store
-        .finish_discovery(connector.id, error.as_deref(), now().saturating_add(interval))
+        .finish_discovery(
+            connector.id,
+            error.as_deref(),
+            now().saturating_add(interval),
+        )
         .await?;
     result
 }
@@ -239,7 +243,10 @@ async fn discover_inner(app: &App, connector: &Connector) -> Result<(), ServerEr
     let mut tags = Vec::new();
     let mut images: HashMap<String, DiscoveredImage> = HashMap::new();
     for repo in &report.repositories {
-        if repo_exclude.as_ref().is_some_and(|g| g.is_match(&repo.name)) {
+        if repo_exclude
+            .as_ref()
+            .is_some_and(|g| g.is_match(&repo.name))
+        {
             continue;
         }
         if repo.errors.is_empty() {
@@ -261,24 +268,26 @@ async fn discover_inner(app: &App, connector: &Connector) -> Result<(), ServerEr
             if image.kind == Some(ImageKind::Artifact) {
                 continue;
             }
-            images.entry(image.digest.to_string()).or_insert_with(|| DiscoveredImage {
-                digest: image.digest.to_string(),
-                media_type: image.media_type.clone(),
-                kind: image.kind.map(|k| match k {
-                    ImageKind::Index => "index".to_owned(),
-                    ImageKind::Image => "image".to_owned(),
-                    ImageKind::Artifact => "artifact".to_owned(),
-                }),
-                platforms: image
-                    .platforms
-                    .iter()
-                    .map(|p| ImagePlatform {
-                        platform: p.platform.clone(),
-                        digest: p.digest.to_string(),
-                        created: p.created.clone(),
-                    })
-                    .collect(),
-            });
+            images
+                .entry(image.digest.to_string())
+                .or_insert_with(|| DiscoveredImage {
+                    digest: image.digest.to_string(),
+                    media_type: image.media_type.clone(),
+                    kind: image.kind.map(|k| match k {
+                        ImageKind::Index => "index".to_owned(),
+                        ImageKind::Image => "image".to_owned(),
+                        ImageKind::Artifact => "artifact".to_owned(),
+                    }),
+                    platforms: image
+                        .platforms
+                        .iter()
+                        .map(|p| ImagePlatform {
+                            platform: p.platform.clone(),
+                            digest: p.digest.to_string(),
+                            created: p.created.clone(),
+                        })
+                        .collect(),
+                });
         }
         for tag in &repo.tags {
             let Some(digest) = tag.digest.as_ref().map(ToString::to_string) else {
@@ -330,7 +339,15 @@ async fn discover_inner(app: &App, connector: &Connector) -> Result<(), ServerEr
         if current || (prio < 0 && !stale_scan && image.scan_state != ScanState::Queued) {
             continue;
         }
-        if enqueue_scan(app, digest, connector.id, &host, prio.max(priority::BACKFILL)).await? {
+        if enqueue_scan(
+            app,
+            digest,
+            connector.id,
+            &host,
+            prio.max(priority::BACKFILL),
+        )
+        .await?
+        {
             queued += 1;
         }
     }
@@ -417,11 +434,7 @@ pub async fn scan(app: &App, job: &ScanJob) -> Result<(), ServerError> {
         return Ok(());
     }
     let connector = app.store.connector(&job.connector_id.to_string()).await?;
-    let Some(repository) = app
-        .store
-        .repository_of(connector.id, &job.digest)
-        .await?
-    else {
+    let Some(repository) = app.store.repository_of(connector.id, &job.digest).await? else {
         tracing::info!(digest = %job.digest, "image no longer tagged: scan dropped");
         return Ok(());
     };
@@ -429,7 +442,8 @@ pub async fn scan(app: &App, job: &ScanJob) -> Result<(), ServerError> {
     let (endpoint, config) = client_for(app, &connector).await?;
     let host = endpoint.host().to_owned();
     let inventories = {
-        let (engine, repository, digest) = (app.engine.clone(), repository.clone(), job.digest.clone());
+        let (engine, repository, digest) =
+            (app.engine.clone(), repository.clone(), job.digest.clone());
         off_thread(move || async move { engine.scan(&host, &repository, &digest, config).await })
             .await?
             .inspect_err(|_| app.metrics.registry_error())?
@@ -440,7 +454,12 @@ pub async fn scan(app: &App, job: &ScanJob) -> Result<(), ServerError> {
     for inv in &inventories {
         let id = store_inventory(app, &job.digest, inv).await?;
         let engine = app.engine.clone();
-        let (inv2, snap, exc, refs) = (inv.clone(), snapshot.clone(), exceptions.clone(), references.clone());
+        let (inv2, snap, exc, refs) = (
+            inv.clone(),
+            snapshot.clone(),
+            exceptions.clone(),
+            references.clone(),
+        );
         let new = tokio::task::spawn_blocking(move || {
             engine.evaluate(&inv2, snap.as_deref(), &exc, refs)
         })
@@ -515,7 +534,11 @@ pub async fn reevaluate(app: &App, job: &ReevaluateJob) -> Result<i64, ServerErr
     let mut counts = RunCounts::default();
     let result = reevaluate_run(app, job, run, snapshot, &mut counts).await;
     app.store
-        .finish_reevaluation(run, &counts, result.as_ref().err().map(ToString::to_string).as_deref())
+        .finish_reevaluation(
+            run,
+            &counts,
+            result.as_ref().err().map(ToString::to_string).as_deref(),
+        )
         .await?;
     if let Some(id) = &snapshot_id {
         app.store.set_setting("reevaluated_snapshot", id).await?;
@@ -543,11 +566,17 @@ async fn reevaluate_run(
                 .await?
                 .into_iter()
                 .collect();
-            ids.extend(app.store.inventories_with_vulnerabilities(&job.cves).await?);
+            ids.extend(
+                app.store
+                    .inventories_with_vulnerabilities(&job.cves)
+                    .await?,
+            );
             ids.into_iter().collect()
         }
     };
-    let exceptions = Arc::new(crate::engine::exceptions_from(&app.store.exceptions().await?));
+    let exceptions = Arc::new(crate::engine::exceptions_from(
+        &app.store.exceptions().await?,
+    ));
     let mut done = 0usize;
     // Batches: decompress and evaluate on the blocking pool (one task per
     // core) while the previous batch's findings are written.
@@ -556,7 +585,9 @@ async fn reevaluate_run(
         let engine = app.engine.clone();
         let (snap, exc) = (snapshot.clone(), exceptions.clone());
         let evaluated = tokio::task::spawn_blocking(move || {
-            let parts = std::thread::available_parallelism().map_or(1, usize::from).max(1);
+            let parts = std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .max(1);
             let per = stored.len().div_ceil(parts).max(1);
             std::thread::scope(|s| {
                 let handles: Vec<_> = stored
@@ -567,7 +598,12 @@ async fn reevaluate_run(
                             part.iter()
                                 .map(|row| {
                                     let inv: Inventory = serde_json::from_slice(&row.json)
-                                        .map_err(|e| ServerError::Stored(format!("inventory {}: {e}", row.id)))?;
+                                        .map_err(|e| {
+                                            ServerError::Stored(format!(
+                                                "inventory {}: {e}",
+                                                row.id
+                                            ))
+                                        })?;
                                     Ok((
                                         row.id,
                                         row.image_digest.clone(),

@@ -120,9 +120,7 @@ impl App {
 
     /// Load the vulnerability database's current snapshot if it changed
     /// (on a blocking thread: indexing a large database takes seconds).
-    pub async fn refresh_snapshot(
-        &self,
-    ) -> Result<Option<(Option<Arc<engine::Snapshot>>, Arc<engine::Snapshot>)>, ServerError> {
+    pub async fn refresh_snapshot(&self) -> Result<Option<engine::SnapshotChange>, ServerError> {
         let engine = self.engine.clone();
         tokio::task::spawn_blocking(move || engine.refresh_snapshot())
             .await
@@ -135,7 +133,9 @@ impl App {
     pub async fn bootstrap_admin(&self) -> Result<(), ServerError> {
         if let Some(token) = &self.config.admin_token {
             if self.store.authenticate(token).await?.is_none() {
-                self.store.create_token("admin (environment)", Role::Admin, token).await?;
+                self.store
+                    .create_token("admin (environment)", Role::Admin, token)
+                    .await?;
             }
             return Ok(());
         }
@@ -145,7 +145,9 @@ impl App {
         let token = auth::new_token();
         let path = self.config.data_dir.join("admin.token");
         write_private(&path, &format!("{token}\n"))?;
-        self.store.create_token("admin (bootstrap)", Role::Admin, &token).await?;
+        self.store
+            .create_token("admin (bootstrap)", Role::Admin, &token)
+            .await?;
         tracing::warn!(file = %path.display(), "first start: admin API token written to this file");
         Ok(())
     }
@@ -183,7 +185,10 @@ pub async fn serve(
             }
         }));
     }
-    tasks.push(tokio::spawn(runtime::scheduler(app.clone(), stop_rx.clone())));
+    tasks.push(tokio::spawn(runtime::scheduler(
+        app.clone(),
+        stop_rx.clone(),
+    )));
     for i in 0..app.config.workers {
         tasks.push(tokio::spawn(runtime::worker(
             app.clone(),

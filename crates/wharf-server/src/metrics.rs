@@ -84,7 +84,10 @@ impl Metrics {
 pub async fn render(app: &App) -> Result<String, ServerError> {
     let m = &app.metrics;
     let mut out = String::new();
-    let _ = writeln!(out, "# HELP wharf_jobs Jobs in the queue by kind and state.\n# TYPE wharf_jobs gauge");
+    let _ = writeln!(
+        out,
+        "# HELP wharf_jobs Jobs in the queue by kind and state.\n# TYPE wharf_jobs gauge"
+    );
     let mut depth = 0;
     for (kind, state, n) in app.store.job_counts().await? {
         if state == "queued" {
@@ -92,24 +95,57 @@ pub async fn render(app: &App) -> Result<String, ServerError> {
         }
         let _ = writeln!(out, "wharf_jobs{{kind=\"{kind}\",state=\"{state}\"}} {n}");
     }
-    let _ = writeln!(out, "# HELP wharf_queue_depth Jobs waiting to run.\n# TYPE wharf_queue_depth gauge\nwharf_queue_depth {depth}");
-    let _ = writeln!(out, "# HELP wharf_findings Open findings by kind and severity.\n# TYPE wharf_findings gauge");
+    let _ = writeln!(
+        out,
+        "# HELP wharf_queue_depth Jobs waiting to run.\n# TYPE wharf_queue_depth gauge\nwharf_queue_depth {depth}"
+    );
+    let _ = writeln!(
+        out,
+        "# HELP wharf_findings Open findings by kind and severity.\n# TYPE wharf_findings gauge"
+    );
     for (kind, severity, n) in app.store.finding_counts().await? {
-        let _ = writeln!(out, "wharf_findings{{kind=\"{kind}\",severity=\"{severity}\"}} {n}");
+        let _ = writeln!(
+            out,
+            "wharf_findings{{kind=\"{kind}\",severity=\"{severity}\"}} {n}"
+        );
     }
     if let Ok(h) = m.scans.lock() {
-        h.render(&mut out, "wharf_scan_duration_seconds", "Image scans (pull, analysis, evaluation).");
+        h.render(
+            &mut out,
+            "wharf_scan_duration_seconds",
+            "Image scans (pull, analysis, evaluation).",
+        );
     }
     if let Ok(h) = m.reevaluations.lock() {
-        h.render(&mut out, "wharf_reevaluation_duration_seconds", "Re-evaluation runs.");
+        h.render(
+            &mut out,
+            "wharf_reevaluation_duration_seconds",
+            "Re-evaluation runs.",
+        );
     }
     let counters = [
-        ("wharf_registry_errors_total", "Failed discoveries and pulls.", &m.registry_errors),
-        ("wharf_job_failures_total", "Failed job attempts.", &m.jobs_failed),
-        ("wharf_http_requests_total", "API requests served.", &m.http_requests),
+        (
+            "wharf_registry_errors_total",
+            "Failed discoveries and pulls.",
+            &m.registry_errors,
+        ),
+        (
+            "wharf_job_failures_total",
+            "Failed job attempts.",
+            &m.jobs_failed,
+        ),
+        (
+            "wharf_http_requests_total",
+            "API requests served.",
+            &m.http_requests,
+        ),
     ];
     for (name, help, v) in counters {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+            v.load(Ordering::Relaxed)
+        );
     }
     Ok(out)
 }

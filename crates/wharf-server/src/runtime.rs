@@ -36,7 +36,10 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
 pub async fn schedule_once(app: &App) -> Result<(), ServerError> {
     let requeued = app.store.requeue_expired().await?;
     if requeued > 0 {
-        tracing::warn!(jobs = requeued, "jobs of a stopped worker put back in the queue");
+        tracing::warn!(
+            jobs = requeued,
+            "jobs of a stopped worker put back in the queue"
+        );
     }
     for c in app.store.due_connectors(now()).await? {
         app.store
@@ -73,7 +76,9 @@ pub async fn schedule_once(app: &App) -> Result<(), ServerError> {
         app.store.enqueue(&jobs::reevaluate_job(&job)).await?;
         // Claimed by the job when it runs; noted now so the next tick does
         // not queue it again.
-        app.store.set_setting("reevaluated_snapshot", &on_disk).await?;
+        app.store
+            .set_setting("reevaluated_snapshot", &on_disk)
+            .await?;
     }
     // The policy file changed: everything is evaluated again under it.
     let known = app.store.setting("policy_digest").await?;
@@ -192,7 +197,8 @@ pub async fn worker(app: Arc<App>, name: String, mut stop: watch::Receiver<bool>
 
 async fn run(app: &App, kind: &str, payload: &serde_json::Value) -> Result<(), ServerError> {
     fn parse<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> Result<T, ServerError> {
-        serde_json::from_value(v.clone()).map_err(|e| ServerError::Stored(format!("job payload: {e}")))
+        serde_json::from_value(v.clone())
+            .map_err(|e| ServerError::Stored(format!("job payload: {e}")))
     }
     match kind {
         kind::DISCOVER => jobs::discover(app, &parse(payload)?).await,

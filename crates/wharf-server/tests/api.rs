@@ -16,8 +16,11 @@ use serde_json::{Value, json};
 
 /// A webhook receiver on loopback that records (headers, body) and fails
 /// the first delivery with 500, so the retry path is exercised.
-async fn receiver() -> (String, Arc<Mutex<Vec<(Vec<(String, String)>, Vec<u8>)>>>) {
-    let got: Arc<Mutex<Vec<(Vec<(String, String)>, Vec<u8>)>>> = Arc::default();
+/// Deliveries received: (headers, body).
+type Received = Arc<Mutex<Vec<(Vec<(String, String)>, Vec<u8>)>>>;
+
+async fn receiver() -> (String, Received) {
+    let got: Received = Arc::default();
     let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let app = axum::Router::new().route(
         "/hook",
@@ -52,7 +55,13 @@ async fn exceptions_sboms_webhooks_and_operations() {
     import(
         &vulndb,
         &work.path().join("feed"),
-        &[osv("GHSA-test-0001", "CVE-2099-0001", "urllib3", "1.24.2", "HIGH")],
+        &[osv(
+            "GHSA-test-0001",
+            "CVE-2099-0001",
+            "urllib3",
+            "1.24.2",
+            "HIGH",
+        )],
     )
     .await;
     let images = registry_with_images().await;
@@ -60,11 +69,26 @@ async fn exceptions_sboms_webhooks_and_operations() {
     assert_eq!(server.app.config.retry_base_secs, 1);
 
     // Operational endpoints.
-    let health = server.http.get(format!("{}/healthz", server.base)).send().await.unwrap();
+    let health = server
+        .http
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
-    let ready = server.http.get(format!("{}/readyz", server.base)).send().await.unwrap();
+    let ready = server
+        .http
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
-    let metrics = server.http.get(format!("{}/metrics", server.base)).send().await.unwrap();
+    let metrics = server
+        .http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(metrics.status(), 401, "metrics need a token");
     let missing = server
         .http
@@ -83,39 +107,65 @@ async fn exceptions_sboms_webhooks_and_operations() {
     let (hook_url, got) = receiver().await;
     let secret = "webhook-signing-secret-0123";
     let (status, hook) = server
-        .post("/api/v1/webhooks", json!({ "url": hook_url, "secret": secret, "min_severity": "high" }))
+        .post(
+            "/api/v1/webhooks",
+            json!({ "url": hook_url, "secret": secret, "min_severity": "high" }),
+        )
         .await;
     assert_eq!(status, 201, "{hook}");
     assert!(!hook.to_string().contains(secret));
     let (status, bad) = server
-        .post("/api/v1/webhooks", json!({ "url": hook_url, "secret": "short" }))
+        .post(
+            "/api/v1/webhooks",
+            json!({ "url": hook_url, "secret": "short" }),
+        )
         .await;
     assert_eq!(status, 400, "{bad}");
 
     // Connector validation, then the real one.
     for (body, needle) in [
-        (json!({ "name": "x", "url": "http://r", "scope": { "kind": "modified_days", "days": 91 } }), "days"),
-        (json!({ "name": "x", "url": "http://r", "tags": { "include": ["[unclosed"] } }), "pattern"),
-        (json!({ "name": "x", "url": "http://r", "password": "a", "token": "b" }), "not both"),
+        (
+            json!({ "name": "x", "url": "http://r", "scope": { "kind": "modified_days", "days": 91 } }),
+            "days",
+        ),
+        (
+            json!({ "name": "x", "url": "http://r", "tags": { "include": ["[unclosed"] } }),
+            "pattern",
+        ),
+        (
+            json!({ "name": "x", "url": "http://r", "password": "a", "token": "b" }),
+            "not both",
+        ),
         (json!({ "url": "http://r" }), "name"),
-        (json!({ "name": "x", "url": "http://r", "discovery_interval_secs": 5 }), "interval"),
+        (
+            json!({ "name": "x", "url": "http://r", "discovery_interval_secs": 5 }),
+            "interval",
+        ),
     ] {
         let (status, p) = server.post("/api/v1/connectors", body.clone()).await;
         assert_eq!(status, 400, "{body} → {p}");
         assert!(p["detail"].as_str().unwrap().contains(needle), "{p}");
     }
     let (status, c) = server
-        .post("/api/v1/connectors", connector("reg", &images.registry, json!({ "kind": "all" })))
+        .post(
+            "/api/v1/connectors",
+            connector("reg", &images.registry, json!({ "kind": "all" })),
+        )
         .await;
     assert_eq!(status, 201, "{c}");
     let (status, dup) = server
-        .post("/api/v1/connectors", connector("reg", &images.registry, json!({ "kind": "all" })))
+        .post(
+            "/api/v1/connectors",
+            connector("reg", &images.registry, json!({ "kind": "all" })),
+        )
         .await;
     assert_eq!(status, 409, "{dup}");
     server.drain(180).await;
 
     // The check of a live connector and of unsaved, wrong settings.
-    let (status, check) = server.post(&format!("/api/v1/connectors/{}/test", c["id"]), json!({})).await;
+    let (status, check) = server
+        .post(&format!("/api/v1/connectors/{}/test", c["id"]), json!({}))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(check["ok"], true, "{check}");
     let (_, wrong) = server
@@ -127,7 +177,10 @@ async fn exceptions_sboms_webhooks_and_operations() {
     assert_eq!(wrong["ok"], false, "{wrong}");
     assert_eq!(wrong["steps"][0]["step"], "authentication", "{wrong}");
     let (_, down) = server
-        .post("/api/v1/connectors/test", json!({ "url": "http://127.0.0.1:1" }))
+        .post(
+            "/api/v1/connectors/test",
+            json!({ "url": "http://127.0.0.1:1" }),
+        )
         .await;
     assert_eq!(down["steps"][0]["step"], "reachability", "{down}");
 
@@ -147,7 +200,10 @@ async fn exceptions_sboms_webhooks_and_operations() {
     let event: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(event["event"], "findings.new");
     assert_eq!(event["image"], images.b);
-    assert!(event["findings"].to_string().contains("CVE-2099-0001"), "{event}");
+    assert!(
+        event["findings"].to_string().contains("CVE-2099-0001"),
+        "{event}"
+    );
 
     // An exception accepts the finding (until tomorrow) after re-evaluation.
     let tomorrow = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48))
@@ -161,7 +217,9 @@ async fn exceptions_sboms_webhooks_and_operations() {
         .await;
     assert_eq!(status, 201, "{e}");
     assert!(e["expires_at"].as_i64().unwrap() > jiff::Timestamp::now().as_second());
-    let (status, bad) = server.post("/api/v1/exceptions", json!({ "id": "CVE-1" })).await;
+    let (status, bad) = server
+        .post("/api/v1/exceptions", json!({ "id": "CVE-1" }))
+        .await;
     assert_eq!(status, 400, "{bad}");
     server.drain(120).await;
     let accepted = server.get("/api/v1/findings?status=accepted").await;
@@ -169,9 +227,21 @@ async fn exceptions_sboms_webhooks_and_operations() {
     assert_eq!(items.len(), 1, "{accepted}");
     assert!(items[0].to_string().contains("not reachable in our build"));
     let open = server.get("/api/v1/findings?kind=vulnerability").await;
-    assert!(open["items"].as_array().unwrap().iter().all(|f| f["status"] != "open"), "{open}");
+    assert!(
+        open["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["status"] != "open"),
+        "{open}"
+    );
     let audit = server.get("/api/v1/audit").await;
-    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
     for a in ["connector.create", "webhook.create", "exception.create"] {
         assert!(actions.contains(&a), "{actions:?}");
     }
@@ -179,19 +249,35 @@ async fn exceptions_sboms_webhooks_and_operations() {
     // SBOMs of a stored inventory, both formats.
     let sbom = server
         .http
-        .get(format!("{}/api/v1/images/{}/sbom?format=cyclonedx", server.base, images.a))
+        .get(format!(
+            "{}/api/v1/images/{}/sbom?format=cyclonedx",
+            server.base, images.a
+        ))
         .bearer_auth(ADMIN)
         .send()
         .await
         .unwrap();
-    assert_eq!(sbom.headers()["content-type"], "application/vnd.cyclonedx+json");
+    assert_eq!(
+        sbom.headers()["content-type"],
+        "application/vnd.cyclonedx+json"
+    );
     let doc: Value = sbom.json().await.unwrap();
     assert_eq!(doc["bomFormat"], "CycloneDX");
-    assert!(doc.to_string().contains("pkg:pypi/requests@2.19.1"), "{doc}");
-    let spdx = server.get(&format!("/api/v1/images/{}/sbom?format=spdx", images.a)).await;
+    assert!(
+        doc.to_string().contains("pkg:pypi/requests@2.19.1"),
+        "{doc}"
+    );
+    let spdx = server
+        .get(&format!("/api/v1/images/{}/sbom?format=spdx", images.a))
+        .await;
     assert!(spdx["spdxVersion"].as_str().unwrap().starts_with("SPDX-"));
     let (status, _) = server
-        .call(Method::GET, &format!("/api/v1/images/{}/sbom?format=xml", images.a), Some(ADMIN), None)
+        .call(
+            Method::GET,
+            &format!("/api/v1/images/{}/sbom?format=xml", images.a),
+            Some(ADMIN),
+            None,
+        )
         .await;
     assert_eq!(status, 400);
 
@@ -209,29 +295,45 @@ async fn exceptions_sboms_webhooks_and_operations() {
     assert_eq!(updated["secret"], "password");
     assert_eq!(updated["url"], images.registry.url());
     let (_, cleared) = server
-        .call(Method::PATCH, "/api/v1/connectors/reg", Some(ADMIN), Some(json!({ "clear_secret": true })))
+        .call(
+            Method::PATCH,
+            "/api/v1/connectors/reg",
+            Some(ADMIN),
+            Some(json!({ "clear_secret": true })),
+        )
         .await;
     assert!(cleared["secret"].is_null(), "{cleared}");
 
     // Registry push notifications: Harbor and Docker Hub shapes count as
     // pushes; a pull event does not.
     for (body, pushes) in [
-        (json!({ "type": "PUSH_ARTIFACT", "event_data": { "resources": [{ "tag": "x" }] } }), 1),
-        (json!({ "push_data": { "tag": "latest" }, "repository": { "repo_name": "a/b" } }), 1),
+        (
+            json!({ "type": "PUSH_ARTIFACT", "event_data": { "resources": [{ "tag": "x" }] } }),
+            1,
+        ),
+        (
+            json!({ "push_data": { "tag": "latest" }, "repository": { "repo_name": "a/b" } }),
+            1,
+        ),
         (json!({ "events": [{ "action": "pull" }] }), 0),
     ] {
-        let (_, r) = server.post(&format!("/api/v1/connectors/{}/events", c["id"]), body).await;
+        let (_, r) = server
+            .post(&format!("/api/v1/connectors/{}/events", c["id"]), body)
+            .await;
         assert_eq!(r["pushes"], pushes, "{r}");
     }
 
     // Removing the connector removes its images and their findings.
-    let (status, _) = server.call(Method::DELETE, "/api/v1/connectors/reg", Some(ADMIN), None).await;
+    let (status, _) = server
+        .call(Method::DELETE, "/api/v1/connectors/reg", Some(ADMIN), None)
+        .await;
     assert_eq!(status, 204);
-    let all = server.get("/api/v1/findings?status=open,accepted,resolved,not-affected").await;
+    let all = server
+        .get("/api/v1/findings?status=open,accepted,resolved,not-affected")
+        .await;
     assert!(all["items"].as_array().unwrap().is_empty(), "{all}");
     server.stop().await;
 }
-
 
 /// Editing the policy file re-evaluates every stored inventory under the
 /// new policy, without a pull.
@@ -242,23 +344,29 @@ async fn policy_change_reevaluates() {
     import(
         &vulndb,
         &work.path().join("feed"),
-        &[osv("GHSA-test-0001", "CVE-2099-0001", "urllib3", "1.24.2", "HIGH")],
+        &[osv(
+            "GHSA-test-0001",
+            "CVE-2099-0001",
+            "urllib3",
+            "1.24.2",
+            "HIGH",
+        )],
     )
     .await;
     let images = registry_with_images().await;
     let policy = work.path().join("policy.toml");
     std::fs::write(&policy, "[rules.\"CIS-4.6\"]\nenabled = true\n").unwrap();
     let data = tempfile::tempdir().unwrap();
-    let mut config = wharf_server::Config::default();
-    config.data_dir = data.path().to_path_buf();
-    config.vulndb_dir = Some(vulndb.clone());
-    config.admin_token = Some(ADMIN.into());
-    config.tick_secs = 1;
-    config.malware = false;
-    config.policy_file = Some(policy.clone());
+    let config = wharf_server::Config {
+        policy_file: Some(policy.clone()),
+        ..test_config(data.path(), &vulndb)
+    };
     let server = Server::run(config, data, None).await;
     server
-        .post("/api/v1/connectors", connector("r", &images.registry, json!({ "kind": "all" })))
+        .post(
+            "/api/v1/connectors",
+            connector("r", &images.registry, json!({ "kind": "all" })),
+        )
         .await;
     server.drain(180).await;
     let healthcheck = |doc: &Value| {
@@ -275,15 +383,25 @@ async fn policy_change_reevaluates() {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let runs = server.get("/api/v1/reevaluations").await;
-        if runs["items"].as_array().unwrap().iter().any(|r| r["cause"] == "policy" && r["state"] == "done" && r["inventories"] == 3) {
+        if runs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["cause"] == "policy" && r["state"] == "done" && r["inventories"] == 3)
+        {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "no policy re-evaluation: {runs}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no policy re-evaluation: {runs}"
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     let after = server.get("/api/v1/findings?limit=1000").await;
     assert_eq!(healthcheck(&after), 0, "{after}");
-    let resolved = server.get("/api/v1/findings?status=resolved&limit=1000").await;
+    let resolved = server
+        .get("/api/v1/findings?status=resolved&limit=1000")
+        .await;
     assert_eq!(healthcheck(&resolved), 3, "{resolved}");
     server.stop().await;
 }

@@ -22,7 +22,13 @@ async fn story(backend: Backend) {
     let work = tempfile::tempdir().unwrap();
     let vulndb = work.path().join("db");
     let feed = work.path().join("feed");
-    let urllib3 = osv("GHSA-test-0001", "CVE-2099-0001", "urllib3", "1.24.2", "HIGH");
+    let urllib3 = osv(
+        "GHSA-test-0001",
+        "CVE-2099-0001",
+        "urllib3",
+        "1.24.2",
+        "HIGH",
+    );
     import(&vulndb, &feed, &[urllib3.clone()]).await;
     let mut images = registry_with_images().await;
     let Some(server) = Server::start(backend, &vulndb).await else {
@@ -31,7 +37,9 @@ async fn story(backend: Backend) {
     let mut responses = String::new();
 
     // --- authentication and roles -------------------------------------
-    let (status, body) = server.call(Method::GET, "/api/v1/connectors", None, None).await;
+    let (status, body) = server
+        .call(Method::GET, "/api/v1/connectors", None, None)
+        .await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["status"], 401);
     let (status, _) = server
@@ -39,16 +47,27 @@ async fn story(backend: Backend) {
         .await;
     assert_eq!(status, 401);
     let (status, viewer) = server
-        .post("/api/v1/tokens", json!({ "name": "dash", "role": "viewer" }))
+        .post(
+            "/api/v1/tokens",
+            json!({ "name": "dash", "role": "viewer" }),
+        )
         .await;
     assert_eq!(status, 201, "{viewer}");
     let viewer = viewer["value"].as_str().unwrap().to_owned();
     let body = connector("local", &images.registry, json!({ "kind": "all" }));
     let (status, denied) = server
-        .call(Method::POST, "/api/v1/connectors", Some(&viewer), Some(body.clone()))
+        .call(
+            Method::POST,
+            "/api/v1/connectors",
+            Some(&viewer),
+            Some(body.clone()),
+        )
         .await;
     assert_eq!(status, 403, "{denied}");
-    assert!(denied["detail"].as_str().unwrap().contains("admin"), "{denied}");
+    assert!(
+        denied["detail"].as_str().unwrap().contains("admin"),
+        "{denied}"
+    );
     let (status, _) = server
         .call(Method::GET, "/api/v1/connectors", Some(&viewer), None)
         .await;
@@ -78,30 +97,49 @@ async fn story(backend: Backend) {
     assert_eq!(jobs_for(&images.a), 1, "{scans}");
     assert_eq!(scans["progress"]["done"], 3, "{scans}");
     let a = server.get(&format!("/api/v1/images/{}", images.a)).await;
-    assert_eq!(a["image"]["references"], json!(["team/app:1.0", "team/app:latest"]));
+    assert_eq!(
+        a["image"]["references"],
+        json!(["team/app:1.0", "team/app:latest"])
+    );
     assert_eq!(a["inventories"].as_array().unwrap().len(), 1, "{a}");
 
     let vulns = server.get("/api/v1/findings?kind=vulnerability").await;
     let items = vulns["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{vulns}");
     assert_eq!(items[0]["image_digest"], images.b);
-    assert!(items[0].to_string().contains("CVE-2099-0001"), "{}", items[0]);
+    assert!(
+        items[0].to_string().contains("CVE-2099-0001"),
+        "{}",
+        items[0]
+    );
     assert_eq!(items[0]["severity"], "high");
     let first_snapshot = items[0]["snapshot_id"].clone();
     // Other kinds were evaluated too (no healthcheck: CIS 4.6).
     let all = server.get("/api/v1/findings?limit=1000").await;
     assert!(
-        all["items"].as_array().unwrap().iter().any(|f| f["kind"] == "misconfiguration"),
+        all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "misconfiguration"),
         "{all}"
     );
-    let by_repo = server.get("/api/v1/findings?repository=team/tools&kind=vulnerability").await;
+    let by_repo = server
+        .get("/api/v1/findings?repository=team/tools&kind=vulnerability")
+        .await;
     assert!(by_repo["items"].as_array().unwrap().is_empty());
 
     // --- the registry goes away; the intelligence changes -------------
     let log_lines = images.registry.log_contents().lines().count();
     images.registry.stop();
     assert!(!images.registry.is_running());
-    let requests = osv("GHSA-test-0002", "CVE-2099-0002", "requests", "2.20.0", "CRITICAL");
+    let requests = osv(
+        "GHSA-test-0002",
+        "CVE-2099-0002",
+        "requests",
+        "2.20.0",
+        "CRITICAL",
+    );
     import(&vulndb, &feed, &[urllib3, requests]).await;
     let last_run = server.get("/api/v1/reevaluations").await["items"]
         .as_array()
@@ -124,18 +162,32 @@ async fn story(backend: Backend) {
         if let Some(r) = found {
             break r;
         }
-        assert!(std::time::Instant::now() < deadline, "no re-evaluation after the update: {runs}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no re-evaluation after the update: {runs}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(targeted["cause"], "db_update", "{targeted}");
     assert_eq!(targeted["inventories"], 1, "{targeted}");
-    assert_eq!((targeted["new_findings"].as_i64(), targeted["resolved_findings"].as_i64()), (Some(1), Some(0)), "{targeted}");
+    assert_eq!(
+        (
+            targeted["new_findings"].as_i64(),
+            targeted["resolved_findings"].as_i64()
+        ),
+        (Some(1), Some(0)),
+        "{targeted}"
+    );
     assert_ne!(targeted["snapshot_id"], first_snapshot, "{targeted}");
-    let detail = server.get(&format!("/api/v1/reevaluations/{}", targeted["id"])).await;
+    let detail = server
+        .get(&format!("/api/v1/reevaluations/{}", targeted["id"]))
+        .await;
     let deltas = detail["deltas"].as_array().unwrap();
     assert_eq!(deltas.len(), 1, "{detail}");
     assert_eq!(deltas[0]["change"], "new");
-    let f = server.get(&format!("/api/v1/findings/{}", deltas[0]["finding_id"])).await;
+    let f = server
+        .get(&format!("/api/v1/findings/{}", deltas[0]["finding_id"]))
+        .await;
     assert_eq!(f["image_digest"], images.a);
     assert!(f.to_string().contains("CVE-2099-0002"), "{f}");
     assert_eq!(f["severity"], "critical");
@@ -146,10 +198,16 @@ async fn story(backend: Backend) {
     server.drain(120).await;
     let runs = server.get("/api/v1/reevaluations").await;
     let full = &runs["items"][0];
-    assert_eq!((full["cause"].as_str(), full["state"].as_str()), (Some("api"), Some("done")), "{runs}");
+    assert_eq!(
+        (full["cause"].as_str(), full["state"].as_str()),
+        (Some("api"), Some("done")),
+        "{runs}"
+    );
     assert_eq!(full["inventories"], 3, "{full}");
     assert_eq!(full["new_findings"], 0, "{full}");
-    let critical = server.get("/api/v1/findings?severity=critical&kind=vulnerability").await;
+    let critical = server
+        .get("/api/v1/findings?severity=critical&kind=vulnerability")
+        .await;
     assert_eq!(critical["items"].as_array().unwrap().len(), 1, "{critical}");
     // Nothing asked the registry: it is down, its log did not grow and no
     // registry error was counted.
@@ -164,17 +222,34 @@ async fn story(backend: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(metrics.contains("wharf_registry_errors_total 0"), "{metrics}");
-    assert!(metrics.contains("wharf_findings{kind=\"vulnerability\",severity=\"critical\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("wharf_registry_errors_total 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("wharf_findings{kind=\"vulnerability\",severity=\"critical\"} 1"),
+        "{metrics}"
+    );
 
     // --- the password is nowhere ---------------------------------------
-    for path in ["/api/v1/connectors", "/api/v1/connectors/local", "/api/v1/audit", "/api/v1/status"] {
+    for path in [
+        "/api/v1/connectors",
+        "/api/v1/connectors/local",
+        "/api/v1/audit",
+        "/api/v1/status",
+    ] {
         responses.push_str(&server.get(path).await.to_string());
     }
-    assert!(!responses.contains(REGISTRY_PASSWORD), "a response carries the password");
+    assert!(
+        !responses.contains(REGISTRY_PASSWORD),
+        "a response carries the password"
+    );
     let stored = database_text(&server, backend);
     assert!(stored.len() > 1000, "database dump is suspiciously small");
-    assert!(!stored.contains(REGISTRY_PASSWORD), "the database holds the password in clear");
+    assert!(
+        !stored.contains(REGISTRY_PASSWORD),
+        "the database holds the password in clear"
+    );
     server.stop().await;
 }
 
@@ -197,7 +272,11 @@ fn database_text(server: &Server, backend: Backend) -> String {
                 .args(["--data-only", &url])
                 .output()
                 .expect("pg_dump");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             String::from_utf8_lossy(&out.stdout).into_owned()
         }
     }
@@ -220,19 +299,42 @@ async fn story_on_postgres() {
 async fn initial_scan_scopes() {
     let work = tempfile::tempdir().unwrap();
     let vulndb = work.path().join("db");
-    import(&vulndb, &work.path().join("feed"), &[osv("GHSA-test-0001", "CVE-2099-0001", "urllib3", "1.24.2", "HIGH")]).await;
+    import(
+        &vulndb,
+        &work.path().join("feed"),
+        &[osv(
+            "GHSA-test-0001",
+            "CVE-2099-0001",
+            "urllib3",
+            "1.24.2",
+            "HIGH",
+        )],
+    )
+    .await;
     let images = registry_with_images().await;
     let cases = [
-        (json!({ "kind": "all" }), vec![&images.a, &images.b, &images.c]),
+        (
+            json!({ "kind": "all" }),
+            vec![&images.a, &images.b, &images.c],
+        ),
         (json!({ "kind": "latest_tag" }), vec![&images.a, &images.c]),
-        (json!({ "kind": "modified_days", "days": 30 }), vec![&images.a, &images.c]),
-        (json!({ "kind": "modified_days", "days": 5 }), vec![&images.a]),
+        (
+            json!({ "kind": "modified_days", "days": 30 }),
+            vec![&images.a, &images.c],
+        ),
+        (
+            json!({ "kind": "modified_days", "days": 5 }),
+            vec![&images.a],
+        ),
         (json!({ "kind": "modified_days", "days": 0 }), vec![]),
     ];
     for (scope, want) in cases {
         let server = Server::start(Backend::Sqlite, &vulndb).await.unwrap();
         let (status, body) = server
-            .post("/api/v1/connectors", connector("r", &images.registry, scope.clone()))
+            .post(
+                "/api/v1/connectors",
+                connector("r", &images.registry, scope.clone()),
+            )
             .await;
         assert_eq!(status, 201, "{body}");
         server.drain(120).await;
@@ -252,7 +354,14 @@ async fn initial_scan_scopes() {
     // After the first discovery, a new push is scanned even out of scope.
     let server = Server::start(Backend::Sqlite, &vulndb).await.unwrap();
     let (_, c) = server
-        .post("/api/v1/connectors", connector("r", &images.registry, json!({ "kind": "modified_days", "days": 0 })))
+        .post(
+            "/api/v1/connectors",
+            connector(
+                "r",
+                &images.registry,
+                json!({ "kind": "modified_days", "days": 0 }),
+            ),
+        )
         .await;
     server.drain(120).await;
     assert!(scanned(&server).await.is_empty());

@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
-use crate::{dynamic, Image, ImagePlatform, Repository, Result, ScanState, Store, StoreError, Tag, now};
+use crate::{
+    Image, ImagePlatform, Repository, Result, ScanState, Store, StoreError, Tag, dynamic, now,
+};
 
 /// A tag as one discovery saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,9 +228,11 @@ impl Store {
         )))
         .execute(&mut *tx)
         .await?;
-        sqlx::query(dynamic(format!("DELETE FROM images WHERE digest IN ({orphan})")))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(dynamic(format!(
+            "DELETE FROM images WHERE digest IN ({orphan})"
+        )))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -283,14 +287,16 @@ impl Store {
 
     /// One image with the references pointing at it.
     pub async fn image(&self, digest: &str) -> Result<Image> {
-        let row = sqlx::query(dynamic(format!("SELECT {IMAGE_COLUMNS} FROM images WHERE digest = $1")))
-            .bind(digest)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                kind: "image",
-                id: digest.to_owned(),
-            })?;
+        let row = sqlx::query(dynamic(format!(
+            "SELECT {IMAGE_COLUMNS} FROM images WHERE digest = $1"
+        )))
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            kind: "image",
+            id: digest.to_owned(),
+        })?;
         let mut image = image_row(&row)?;
         image.references = sqlx::query_scalar(
             "SELECT r.name || ':' || t.name FROM tags t JOIN repositories r ON r.id = t.repository_id

@@ -5,9 +5,9 @@ use sqlx::Row as _;
 use sqlx::any::AnyRow;
 use wharf_types::SecretString;
 
-use crate::{dynamic, 
+use crate::{
     Connector, ConnectorSecret, ConnectorSpec, Result, SecretBox, SecretKind, Store, StoreError,
-    flag, now,
+    dynamic, flag, now,
 };
 
 /// The associated data connector secrets are sealed with.
@@ -84,9 +84,11 @@ impl Store {
 
     /// Every connector, by name.
     pub async fn connectors(&self) -> Result<Vec<Connector>> {
-        let rows = sqlx::query(dynamic(format!("SELECT {COLUMNS} FROM connectors ORDER BY name")))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(dynamic(format!(
+            "SELECT {COLUMNS} FROM connectors ORDER BY name"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(connector).collect()
     }
 
@@ -94,16 +96,20 @@ impl Store {
     pub async fn connector(&self, id_or_name: &str) -> Result<Connector> {
         let row = match id_or_name.parse::<i64>() {
             Ok(id) => {
-                sqlx::query(dynamic(format!("SELECT {COLUMNS} FROM connectors WHERE id = $1")))
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?
+                sqlx::query(dynamic(format!(
+                    "SELECT {COLUMNS} FROM connectors WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
             }
             Err(_) => {
-                sqlx::query(dynamic(format!("SELECT {COLUMNS} FROM connectors WHERE name = $1")))
-                    .bind(id_or_name)
-                    .fetch_optional(&self.pool)
-                    .await?
+                sqlx::query(dynamic(format!(
+                    "SELECT {COLUMNS} FROM connectors WHERE name = $1"
+                )))
+                .bind(id_or_name)
+                .fetch_optional(&self.pool)
+                .await?
             }
         };
         let row = row.ok_or_else(|| StoreError::NotFound {
@@ -227,12 +233,7 @@ impl Store {
 
     /// Record a discovery's end: when it finished, its error (if it
     /// failed) and when the next is due.
-    pub async fn finish_discovery(
-        &self,
-        id: i64,
-        error: Option<&str>,
-        next_at: i64,
-    ) -> Result<()> {
+    pub async fn finish_discovery(&self, id: i64, error: Option<&str>, next_at: i64) -> Result<()> {
         sqlx::query(
             "UPDATE connectors SET last_discovery_at = $1, last_error = $2, next_discovery_at = $3 WHERE id = $4",
         )

@@ -91,7 +91,8 @@ impl SecretBox {
     /// Seal `plain` for the field named `purpose`.
     pub fn seal(&self, purpose: &str, plain: &[u8]) -> Result<Vec<u8>, StoreError> {
         let mut nonce = [0u8; NONCE_LEN];
-        aws_lc_rs::rand::fill(&mut nonce).map_err(|_| StoreError::Key("no random numbers".into()))?;
+        aws_lc_rs::rand::fill(&mut nonce)
+            .map_err(|_| StoreError::Key("no random numbers".into()))?;
         let mut buf = plain.to_vec();
         self.key
             .seal_in_place_append_tag(
@@ -157,7 +158,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path)?.permissions().mode() & 0o777,
+                0o600
+            );
         }
         let b = SecretBox::load_or_create(&path)?;
         assert_eq!(a.id(), b.id());

@@ -10,7 +10,7 @@ use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
 use crate::reeval::DeltaChange;
-use crate::{dynamic, Result, Store, StoreError, flag, now};
+use crate::{Result, Store, StoreError, dynamic, flag, now};
 
 /// One finding as an evaluation produced it, ready to store.
 #[derive(Debug, Clone, PartialEq)]
@@ -274,12 +274,8 @@ impl Store {
                 }
                 Some(o) => {
                     if o.resolved {
-                        out.changes.push((
-                            o.id,
-                            DeltaChange::New,
-                            None,
-                            Some(f.severity.clone()),
-                        ));
+                        out.changes
+                            .push((o.id, DeltaChange::New, None, Some(f.severity.clone())));
                     } else if o.severity != f.severity {
                         out.changes.push((
                             o.id,
@@ -317,12 +313,8 @@ impl Store {
                 .bind(o.id)
                 .execute(&mut *tx)
                 .await?;
-            out.changes.push((
-                o.id,
-                DeltaChange::Resolved,
-                Some(o.severity.clone()),
-                None,
-            ));
+            out.changes
+                .push((o.id, DeltaChange::Resolved, Some(o.severity.clone()), None));
         }
         // Everything still found was seen now, with this snapshot.
         sqlx::query(

@@ -5,7 +5,7 @@ use std::io::Read as _;
 
 use sqlx::Row as _;
 
-use crate::{dynamic, Result, Store, StoreError, now};
+use crate::{Result, Store, StoreError, dynamic, now};
 
 /// zstd level for stored inventories: fast, and JSON shrinks ~10×.
 const LEVEL: i32 = 3;
@@ -128,17 +128,23 @@ impl Store {
 
     /// Ids of the inventories holding any of `packages` ((ecosystem, name)
     /// pairs): the images a feed diff can affect.
-    pub async fn inventories_with_packages(&self, packages: &[(String, String)]) -> Result<Vec<i64>> {
+    pub async fn inventories_with_packages(
+        &self,
+        packages: &[(String, String)],
+    ) -> Result<Vec<i64>> {
         let mut ids = Vec::new();
         for chunk in packages.chunks(200) {
-            let mut sql = String::from(
-                "SELECT DISTINCT inventory_id FROM inventory_packages WHERE ",
-            );
+            let mut sql =
+                String::from("SELECT DISTINCT inventory_id FROM inventory_packages WHERE ");
             for i in 0..chunk.len() {
                 if i > 0 {
                     sql.push_str(" OR ");
                 }
-                sql.push_str(&format!("(ecosystem = ${} AND name = ${})", 2 * i + 1, 2 * i + 2));
+                sql.push_str(&format!(
+                    "(ecosystem = ${} AND name = ${})",
+                    2 * i + 1,
+                    2 * i + 2
+                ));
             }
             let mut q = sqlx::query_scalar::<_, i64>(dynamic(sql.clone()));
             for (eco, name) in chunk {

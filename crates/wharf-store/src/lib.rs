@@ -38,7 +38,9 @@ use sqlx::{AnyPool, Executor as _};
 pub use catalog::{DiscoveredImage, DiscoveredTag, TagChange};
 pub use crypto::{KEY_LEN, SecretBox};
 pub use error::StoreError;
-pub use findings::{FindingFilter, FindingPage, FindingSort, NewFinding, StoredFinding, SyncOutcome};
+pub use findings::{
+    FindingFilter, FindingPage, FindingSort, NewFinding, StoredFinding, SyncOutcome,
+};
 pub use inventories::StoredInventory;
 pub use model::*;
 pub use queue::{Job, JobState, NewJob};

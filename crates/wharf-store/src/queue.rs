@@ -15,7 +15,7 @@ use serde::Serialize;
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
-use crate::{dynamic, Backend, Result, Store, now};
+use crate::{Backend, Result, Store, dynamic, now};
 
 /// A job to enqueue.
 #[derive(Debug, Clone)]
@@ -101,8 +101,7 @@ fn job(row: &AnyRow) -> Result<Job> {
         kind: row.try_get("kind")?,
         key: row.try_get("job_key")?,
         lane: row.try_get("lane")?,
-        payload: serde_json::from_str(&payload)
-            .map_err(crate::StoreError::json("job payload"))?,
+        payload: serde_json::from_str(&payload).map_err(crate::StoreError::json("job payload"))?,
         priority: row.try_get("priority")?,
         state: JobState::parse(&state),
         attempts: row.try_get("attempts")?,
@@ -203,11 +202,13 @@ impl Store {
 
     /// Mark a job done.
     pub async fn complete(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $1 WHERE id = $2")
-            .bind(now())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $1 WHERE id = $2",
+        )
+        .bind(now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -263,14 +264,16 @@ impl Store {
 
     /// One job.
     pub async fn job(&self, id: i64) -> Result<Job> {
-        let row = sqlx::query(dynamic(format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| crate::StoreError::NotFound {
-                kind: "job",
-                id: id.to_string(),
-            })?;
+        let row = sqlx::query(dynamic(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| crate::StoreError::NotFound {
+            kind: "job",
+            id: id.to_string(),
+        })?;
         job(&row)
     }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
-use crate::{dynamic, Result, Store, StoreError, SyncOutcome, now};
+use crate::{Result, Store, StoreError, SyncOutcome, dynamic, now};
 
 /// How a finding changed in a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,14 +196,16 @@ impl Store {
 
     /// One run.
     pub async fn reevaluation(&self, id: i64) -> Result<Reevaluation> {
-        let row = sqlx::query(dynamic(format!("SELECT {RUN_COLUMNS} FROM reevaluations WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                kind: "re-evaluation",
-                id: id.to_string(),
-            })?;
+        let row = sqlx::query(dynamic(format!(
+            "SELECT {RUN_COLUMNS} FROM reevaluations WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            kind: "re-evaluation",
+            id: id.to_string(),
+        })?;
         run(&row)
     }
 

@@ -181,11 +181,13 @@ impl Store {
 
     /// Revoke a token.
     pub async fn revoke_token(&self, id: i64) -> Result<()> {
-        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(now())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 kind: "token",
@@ -203,14 +205,16 @@ impl Store {
         target: &str,
         detail: &serde_json::Value,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)")
-            .bind(now())
-            .bind(actor)
-            .bind(action)
-            .bind(target)
-            .bind(detail.to_string())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(now())
+        .bind(actor)
+        .bind(action)
+        .bind(target)
+        .bind(detail.to_string())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -231,7 +235,8 @@ impl Store {
                     actor: r.try_get("actor")?,
                     action: r.try_get("action")?,
                     target: r.try_get("target")?,
-                    detail: serde_json::from_str(&detail).map_err(StoreError::json("audit detail"))?,
+                    detail: serde_json::from_str(&detail)
+                        .map_err(StoreError::json("audit detail"))?,
                 })
             })
             .collect()

@@ -62,7 +62,9 @@ where
     let dir = tempfile::tempdir()?;
     let sqlite = Store::open_sqlite(&dir.path().join("wharf.db")).await?;
     assert_eq!(sqlite.backend(), Backend::Sqlite);
-    test(sqlite.clone()).await.map_err(|e| format!("sqlite: {e}"))?;
+    test(sqlite.clone())
+        .await
+        .map_err(|e| format!("sqlite: {e}"))?;
     sqlite.close().await;
     if let Some((admin, url)) = postgres_db().await {
         let pg = Store::open(&url).await?;
@@ -110,7 +112,9 @@ async fn connectors_keep_secrets_sealed() -> TestResult {
             .await?;
         assert_eq!(c.secret, Some(SecretKind::Password));
         assert!(matches!(
-            store.create_connector("local", &spec("http://x"), None, &k).await,
+            store
+                .create_connector("local", &spec("http://x"), None, &k)
+                .await,
             Err(StoreError::Conflict { .. })
         ));
         let listed = store.connectors().await?;
@@ -130,13 +134,23 @@ async fn connectors_keep_secrets_sealed() -> TestResult {
         let c2 = store.update_connector(c.id, &s2, None, &k).await?;
         assert_eq!(c2.spec.url, "http://127.0.0.1:5001");
         assert_eq!(c2.secret, Some(SecretKind::Password));
-        assert!(store.due_connectors(now() + 10).await?.is_empty(), "disabled");
-        let c3 = store.update_connector(c.id, &spec("http://a"), Some(None), &k).await?;
+        assert!(
+            store.due_connectors(now() + 10).await?.is_empty(),
+            "disabled"
+        );
+        let c3 = store
+            .update_connector(c.id, &spec("http://a"), Some(None), &k)
+            .await?;
         assert_eq!(c3.secret, None);
         assert_eq!(store.due_connectors(now() + 10).await?.len(), 1);
-        store.finish_discovery(c.id, Some("boom"), now() + 600).await?;
+        store
+            .finish_discovery(c.id, Some("boom"), now() + 600)
+            .await?;
         assert!(store.due_connectors(now()).await?.is_empty());
-        assert_eq!(store.connector("local").await?.last_error.as_deref(), Some("boom"));
+        assert_eq!(
+            store.connector("local").await?.last_error.as_deref(),
+            Some("boom")
+        );
         store.remove_connector(c.id).await?;
         assert!(store.connector("local").await.unwrap_err().is_not_found());
         Ok(())
@@ -169,14 +183,20 @@ fn image(digest: &str) -> DiscoveredImage {
 #[tokio::test]
 async fn discovery_tracks_new_moved_and_deleted_tags() -> TestResult {
     on_both(|store| async move {
-        let c = store.create_connector("r", &spec("http://r"), None, &keys()).await?;
+        let c = store
+            .create_connector("r", &spec("http://r"), None, &keys())
+            .await?;
         assert!(!store.has_discovered(c.id).await?);
         let repos = vec!["app".to_owned()];
         let changes = store
             .record_discovery(
                 c.id,
                 &repos,
-                &[tag("app", "1.0", "sha256:aa"), tag("app", "latest", "sha256:aa"), tag("app", "old", "sha256:bb")],
+                &[
+                    tag("app", "1.0", "sha256:aa"),
+                    tag("app", "latest", "sha256:aa"),
+                    tag("app", "old", "sha256:bb"),
+                ],
                 &[image("sha256:aa"), image("sha256:bb")],
             )
             .await?;
@@ -190,7 +210,10 @@ async fn discovery_tracks_new_moved_and_deleted_tags() -> TestResult {
             .record_discovery(
                 c.id,
                 &repos,
-                &[tag("app", "1.0", "sha256:aa"), tag("app", "latest", "sha256:cc")],
+                &[
+                    tag("app", "1.0", "sha256:aa"),
+                    tag("app", "latest", "sha256:cc"),
+                ],
                 &[image("sha256:aa"), image("sha256:cc")],
             )
             .await?;
@@ -202,8 +225,13 @@ async fn discovery_tracks_new_moved_and_deleted_tags() -> TestResult {
         assert!(store.image("sha256:bb").await.unwrap_err().is_not_found());
         let repos_listed = store.repositories(Some(c.id)).await?;
         assert_eq!(repos_listed.len(), 1);
-        assert_eq!(store.repository_of(c.id, "sha256:cc").await?.as_deref(), Some("app"));
-        store.set_scan_state("sha256:aa", ScanState::Scanned, Some("wharf 0.1"), None).await?;
+        assert_eq!(
+            store.repository_of(c.id, "sha256:cc").await?.as_deref(),
+            Some("app")
+        );
+        store
+            .set_scan_state("sha256:aa", ScanState::Scanned, Some("wharf 0.1"), None)
+            .await?;
         let scanned = store.images(Some(ScanState::Scanned)).await?;
         assert_eq!(scanned.len(), 1);
         assert!(scanned[0].scanned_at.is_some());
@@ -231,72 +259,152 @@ fn finding(fp: &str, severity: &str, rank: i64, kev: bool) -> NewFinding {
 #[tokio::test]
 async fn inventories_findings_and_deltas() -> TestResult {
     on_both(|store| async move {
-        let c = store.create_connector("r", &spec("http://r"), None, &keys()).await?;
-        store
-            .record_discovery(c.id, &[], &[tag("app", "1", "sha256:aa")], &[image("sha256:aa")])
+        let c = store
+            .create_connector("r", &spec("http://r"), None, &keys())
             .await?;
-        let pkgs = vec![("Debian".to_owned(), "openssl".to_owned()), ("npm".to_owned(), "lodash".to_owned())];
+        store
+            .record_discovery(
+                c.id,
+                &[],
+                &[tag("app", "1", "sha256:aa")],
+                &[image("sha256:aa")],
+            )
+            .await?;
+        let pkgs = vec![
+            ("Debian".to_owned(), "openssl".to_owned()),
+            ("npm".to_owned(), "lodash".to_owned()),
+        ];
         let inv = store
-            .put_inventory("sha256:aa", "linux/amd64", "sha256:aa", br#"{"packages":[]}"#, &pkgs)
+            .put_inventory(
+                "sha256:aa",
+                "linux/amd64",
+                "sha256:aa",
+                br#"{"packages":[]}"#,
+                &pkgs,
+            )
             .await?;
         // Replacing keeps the row id.
         assert_eq!(
             store
-                .put_inventory("sha256:aa", "linux/amd64", "sha256:aa", br#"{"packages":[1]}"#, &pkgs)
+                .put_inventory(
+                    "sha256:aa",
+                    "linux/amd64",
+                    "sha256:aa",
+                    br#"{"packages":[1]}"#,
+                    &pkgs
+                )
                 .await?,
             inv
         );
         let stored = store.inventories_of("sha256:aa").await?;
         assert_eq!(stored[0].json, br#"{"packages":[1]}"#);
         assert_eq!(
-            store.inventories_with_packages(&[("npm".into(), "lodash".into())]).await?,
+            store
+                .inventories_with_packages(&[("npm".into(), "lodash".into())])
+                .await?,
             vec![inv]
         );
-        assert!(store.inventories_with_packages(&[("npm".into(), "react".into())]).await?.is_empty());
+        assert!(
+            store
+                .inventories_with_packages(&[("npm".into(), "react".into())])
+                .await?
+                .is_empty()
+        );
         assert_eq!(store.inventories_by_id(&[inv]).await?.len(), 1);
 
         let run = store.start_reevaluation("api", Some("snap-1")).await?;
-        let first = vec![finding("1", "high", 3, false), finding("2", "low", 1, false)];
-        let out = store.sync_findings(inv, "sha256:aa", Some("snap-1"), &first).await?;
+        let first = vec![
+            finding("1", "high", 3, false),
+            finding("2", "low", 1, false),
+        ];
+        let out = store
+            .sync_findings(inv, "sha256:aa", Some("snap-1"), &first)
+            .await?;
         assert_eq!(out.changes.len(), 2);
         let mut counts = RunCounts::default();
         counts.add(&out);
         store.record_deltas(run, &out).await?;
         // The same evaluation again changes nothing.
-        let again = store.sync_findings(inv, "sha256:aa", Some("snap-1"), &first).await?;
+        let again = store
+            .sync_findings(inv, "sha256:aa", Some("snap-1"), &first)
+            .await?;
         assert!(again.changes.is_empty(), "{again:?}");
         // Next: 1 becomes critical, 2 is gone, 3 is new.
-        let second = vec![finding("1", "critical", 4, true), finding("3", "medium", 2, false)];
-        let out = store.sync_findings(inv, "sha256:aa", Some("snap-2"), &second).await?;
+        let second = vec![
+            finding("1", "critical", 4, true),
+            finding("3", "medium", 2, false),
+        ];
+        let out = store
+            .sync_findings(inv, "sha256:aa", Some("snap-2"), &second)
+            .await?;
         let mut kinds: Vec<DeltaChange> = out.changes.iter().map(|c| c.1).collect();
         kinds.sort_by_key(|k| format!("{k:?}"));
-        assert_eq!(kinds, vec![DeltaChange::New, DeltaChange::Resolved, DeltaChange::SeverityChanged]);
+        assert_eq!(
+            kinds,
+            vec![
+                DeltaChange::New,
+                DeltaChange::Resolved,
+                DeltaChange::SeverityChanged
+            ]
+        );
         counts.add(&out);
         store.record_deltas(run, &out).await?;
         store.finish_reevaluation(run, &counts, None).await?;
         let r = store.reevaluation(run).await?;
-        assert_eq!((r.state.as_str(), r.inventories, r.new_findings, r.resolved_findings, r.changed_findings), ("done", 2, 3, 1, 1));
+        assert_eq!(
+            (
+                r.state.as_str(),
+                r.inventories,
+                r.new_findings,
+                r.resolved_findings,
+                r.changed_findings
+            ),
+            ("done", 2, 3, 1, 1)
+        );
         assert_eq!(store.deltas(run).await?.len(), 5);
 
         // Listing: open only by default, most severe first.
-        let page = store.findings(&FindingFilter { limit: 10, ..Default::default() }).await?;
+        let page = store
+            .findings(&FindingFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await?;
         let sev: Vec<&str> = page.items.iter().map(|f| f.severity.as_str()).collect();
         assert_eq!(sev, vec!["critical", "medium"]);
         assert_eq!(page.items[0].snapshot_id.as_deref(), Some("snap-2"));
         assert_eq!(page.items[0].detail["severity"], "critical");
-        let kev = store.findings(&FindingFilter { limit: 10, kev: Some(true), ..Default::default() }).await?;
+        let kev = store
+            .findings(&FindingFilter {
+                limit: 10,
+                kev: Some(true),
+                ..Default::default()
+            })
+            .await?;
         assert_eq!(kev.items.len(), 1);
         let resolved = store
-            .findings(&FindingFilter { limit: 10, statuses: vec!["resolved".into()], ..Default::default() })
+            .findings(&FindingFilter {
+                limit: 10,
+                statuses: vec!["resolved".into()],
+                ..Default::default()
+            })
             .await?;
         assert_eq!(resolved.items.len(), 1);
         assert!(resolved.items[0].resolved_at.is_some());
         let by_conn = store
-            .findings(&FindingFilter { limit: 10, connector_id: Some(c.id), ..Default::default() })
+            .findings(&FindingFilter {
+                limit: 10,
+                connector_id: Some(c.id),
+                ..Default::default()
+            })
             .await?;
         assert_eq!(by_conn.items.len(), 2);
         let other = store
-            .findings(&FindingFilter { limit: 10, repository: Some("nope".into()), ..Default::default() })
+            .findings(&FindingFilter {
+                limit: 10,
+                repository: Some("nope".into()),
+                ..Default::default()
+            })
             .await?;
         assert!(other.items.is_empty());
         // Paging one at a time visits each exactly once.
@@ -304,7 +412,12 @@ async fn inventories_findings_and_deltas() -> TestResult {
         let mut cursor = None;
         loop {
             let p = store
-                .findings(&FindingFilter { limit: 1, cursor: cursor.clone(), statuses: vec!["open".into(), "resolved".into()], ..Default::default() })
+                .findings(&FindingFilter {
+                    limit: 1,
+                    cursor: cursor.clone(),
+                    statuses: vec!["open".into(), "resolved".into()],
+                    ..Default::default()
+                })
                 .await?;
             seen.extend(p.items.iter().map(|f| f.id));
             match p.next_cursor {
@@ -338,7 +451,11 @@ fn job(key: &str, lane: &str, priority: i64) -> NewJob {
 async fn queue_dedupes_leases_and_retries() -> TestResult {
     on_both(|store| async move {
         let a = store.enqueue(&job("a", "reg1", 0)).await?.unwrap();
-        assert_eq!(store.enqueue(&job("a", "reg1", 5)).await?, None, "duplicate key");
+        assert_eq!(
+            store.enqueue(&job("a", "reg1", 5)).await?,
+            None,
+            "duplicate key"
+        );
         store.enqueue(&job("b", "reg1", 1)).await?.unwrap();
         store.enqueue(&job("c", "reg2", 0)).await?.unwrap();
         // a was raised to priority 5, so it comes first.
@@ -356,10 +473,17 @@ async fn queue_dedupes_leases_and_retries() -> TestResult {
         // A failed attempt is retried, then gives up.
         assert_eq!(store.fail(j1.id, "pull failed", 0).await?, JobState::Queued);
         let again = store.claim("w1", &["scan"], 30, 5).await?.unwrap();
-        let again = if again.id == j1.id { again } else { store.claim("w1", &["scan"], 30, 5).await?.unwrap() };
+        let again = if again.id == j1.id {
+            again
+        } else {
+            store.claim("w1", &["scan"], 30, 5).await?.unwrap()
+        };
         assert_eq!((again.id, again.attempts), (j1.id, 2));
         assert_eq!(store.fail(j1.id, "pull failed", 0).await?, JobState::Failed);
-        assert_eq!(store.job(j1.id).await?.last_error.as_deref(), Some("pull failed"));
+        assert_eq!(
+            store.job(j1.id).await?.last_error.as_deref(),
+            Some("pull failed")
+        );
         // A dead worker's lease runs out and its job comes back.
         store.complete(j2.id).await?;
         let b = loop {
@@ -374,7 +498,10 @@ async fn queue_dedupes_leases_and_retries() -> TestResult {
         assert_eq!(b2.id, b.id);
         store.complete(b2.id).await?;
         let counts = store.job_counts().await?;
-        assert!(counts.contains(&("scan".into(), "done".into(), 2)), "{counts:?}");
+        assert!(
+            counts.contains(&("scan".into(), "done".into(), 2)),
+            "{counts:?}"
+        );
         assert_eq!(store.jobs(Some("failed"), None, 10).await?.len(), 1);
         Ok(())
     })
@@ -385,19 +512,37 @@ async fn queue_dedupes_leases_and_retries() -> TestResult {
 async fn tokens_audit_exceptions_webhooks_settings() -> TestResult {
     on_both(|store| async move {
         let t = store.create_token("ci", Role::Viewer, "tok-abc").await?;
-        assert_eq!(store.authenticate("tok-abc").await?.unwrap().role, Role::Viewer);
+        assert_eq!(
+            store.authenticate("tok-abc").await?.unwrap().role,
+            Role::Viewer
+        );
         assert!(store.authenticate("tok-abd").await?.is_none());
         store.revoke_token(t.id).await?;
         assert!(store.authenticate("tok-abc").await?.is_none());
-        store.audit("admin", "connector.create", "local", &serde_json::json!({"url": "http://r"})).await?;
+        store
+            .audit(
+                "admin",
+                "connector.create",
+                "local",
+                &serde_json::json!({"url": "http://r"}),
+            )
+            .await?;
         let log = store.audit_log(10).await?;
         assert_eq!(log[0].action, "connector.create");
-        let e = store.create_exception(&serde_json::json!({"id": "CVE-1", "justification": "x"}), "admin", Some(now() + 86_400)).await?;
+        let e = store
+            .create_exception(
+                &serde_json::json!({"id": "CVE-1", "justification": "x"}),
+                "admin",
+                Some(now() + 86_400),
+            )
+            .await?;
         assert_eq!(store.exceptions().await?[0].id, e);
         store.delete_exception(e).await?;
         assert!(store.exceptions().await?.is_empty());
         let k = keys();
-        let w = store.create_webhook("http://127.0.0.1:9/hook", "hmac-key", "high", &k).await?;
+        let w = store
+            .create_webhook("http://127.0.0.1:9/hook", "hmac-key", "high", &k)
+            .await?;
         let hooks = store.webhooks(&k).await?;
         assert_eq!((hooks[0].0.id, hooks[0].1.as_str()), (w.id, "hmac-key"));
         store.delete_webhook(w.id).await?;

@@ -2,7 +2,13 @@
 //! PostgreSQL, a small API client, a registry with test images, and OSV
 //! advisories written to a local database.
 
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr
+)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,7 +37,10 @@ pub async fn postgres_url() -> Option<(String, String)> {
     sqlx_admin(&admin, |name| format!("CREATE DATABASE {name}"))
         .await
         .map(|name| {
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |x| x.0).to_owned();
+            let base = admin
+                .rsplit_once('/')
+                .map_or(admin.as_str(), |x| x.0)
+                .to_owned();
             (name.clone(), format!("{base}/{name}"))
         })
 }
@@ -53,6 +62,21 @@ async fn sqlx_admin(admin: &str, sql: impl Fn(&str) -> String) -> Option<String>
             eprintln!("skipping PostgreSQL: {other:?}");
             None
         }
+    }
+}
+
+/// Settings for a test server: quick ticks, leases and retries; no
+/// malware rules (compiling them is slow and they are tested elsewhere).
+pub fn test_config(data: &Path, vulndb: &Path) -> Config {
+    Config {
+        data_dir: data.to_path_buf(),
+        vulndb_dir: Some(vulndb.to_path_buf()),
+        admin_token: Some(ADMIN.into()),
+        tick_secs: 1,
+        lease_secs: 5,
+        retry_base_secs: 1,
+        malware: false,
+        ..Config::default()
     }
 }
 
@@ -78,15 +102,10 @@ impl Server {
                 (Some(url), Some(name))
             }
         };
-        let mut config = Config::default();
-        config.data_dir = data.path().to_path_buf();
-        config.database_url = url;
-        config.vulndb_dir = Some(vulndb.to_path_buf());
-        config.admin_token = Some(ADMIN.into());
-        config.tick_secs = 1;
-        config.lease_secs = 5;
-        config.retry_base_secs = 1;
-        config.malware = false;
+        let config = Config {
+            database_url: url,
+            ..test_config(data.path(), vulndb)
+        };
         Some(Self::run(config, data, pg_db).await)
     }
 
@@ -148,17 +167,23 @@ impl Server {
         let resp = req.send().await.expect("request");
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str) -> Value {
-        let (status, body) = self.call(reqwest::Method::GET, path, Some(ADMIN), None).await;
+        let (status, body) = self
+            .call(reqwest::Method::GET, path, Some(ADMIN), None)
+            .await;
         assert_eq!(status, 200, "GET {path}: {body}");
         body
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, path, Some(ADMIN), Some(body)).await
+        self.call(reqwest::Method::POST, path, Some(ADMIN), Some(body))
+            .await
     }
 
     /// Poll until the queue has no queued or running job (or panic after
@@ -178,7 +203,9 @@ impl Server {
                 .as_array()
                 .unwrap()
                 .iter()
-                .all(|c| !c["last_discovery_at"].is_null() || !c["enabled"].as_bool().unwrap_or(true));
+                .all(|c| {
+                    !c["last_discovery_at"].is_null() || !c["enabled"].as_bool().unwrap_or(true)
+                });
             if busy == 0 && discovered {
                 return;
             }
@@ -195,7 +222,11 @@ fn drop_pg(name: &str) {
     let admin = std::env::var("WHARF_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let _ = std::process::Command::new("psql")
-        .args([&admin, "-c", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")])
+        .args([
+            &admin,
+            "-c",
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        ])
         .output();
 }
 
@@ -301,7 +332,8 @@ pub async fn import(db_dir: &Path, feed_dir: &Path, records: &[Value]) {
         let id = r["id"].as_str().unwrap();
         std::fs::write(feed_dir.join(format!("{id}.json")), r.to_string()).unwrap();
     }
-    let spec: wharf_vulndb::store::SourceSpec = format!("osv:{}", feed_dir.display()).parse().unwrap();
+    let spec: wharf_vulndb::store::SourceSpec =
+        format!("osv:{}", feed_dir.display()).parse().unwrap();
     let report = wharf_vulndb::store::update(db_dir, &[spec], &reqwest::Client::new())
         .await
         .expect("db update");
