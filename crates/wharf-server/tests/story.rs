@@ -29,7 +29,7 @@ async fn story(backend: Backend) {
         "1.24.2",
         "HIGH",
     );
-    import(&vulndb, &feed, &[urllib3.clone()]).await;
+    import(&vulndb, &feed, std::slice::from_ref(&urllib3)).await;
     let mut images = registry_with_images().await;
     let Some(server) = Server::start(backend, &vulndb).await else {
         return;
