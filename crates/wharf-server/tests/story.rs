@@ -96,6 +96,19 @@ async fn story(backend: Backend) {
     };
     assert_eq!(jobs_for(&images.a), 1, "{scans}");
     assert_eq!(scans["progress"]["done"], 3, "{scans}");
+    // A second connector to the same registry (a mirror, another team's
+    // view) finds the same digests: nothing is scanned again.
+    let (status, mirror) = server
+        .post(
+            "/api/v1/connectors",
+            connector("mirror", &images.registry, json!({ "kind": "all" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{mirror}");
+    server.drain(120).await;
+    let again = server.get("/api/v1/scans?limit=1000").await;
+    assert_eq!(again["progress"]["done"], 3, "{again}");
+    assert_eq!(again["items"].as_array().unwrap().len(), 3, "{again}");
     let a = server.get(&format!("/api/v1/images/{}", images.a)).await;
     assert_eq!(
         a["image"]["references"],

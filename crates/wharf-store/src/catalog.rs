@@ -299,7 +299,7 @@ impl Store {
         })?;
         let mut image = image_row(&row)?;
         image.references = sqlx::query_scalar(
-            "SELECT r.name || ':' || t.name FROM tags t JOIN repositories r ON r.id = t.repository_id
+            "SELECT DISTINCT r.name || ':' || t.name FROM tags t JOIN repositories r ON r.id = t.repository_id
              WHERE t.digest = $1 ORDER BY 1",
         )
         .bind(digest)
