@@ -364,6 +364,25 @@ async fn initial_scan_scopes() {
         server.stop().await;
     }
 
+    // Include/exclude globs: team/tools excluded, tag `old` excluded.
+    let server = Server::start(Backend::Sqlite, &vulndb).await.unwrap();
+    let mut body = connector("r", &images.registry, json!({ "kind": "all" }));
+    body["repositories"] = json!({ "include": ["team/*"], "exclude": ["team/tools"] });
+    body["tags"] = json!({ "exclude": ["ol?"] });
+    let (status, _) = server.post("/api/v1/connectors", body).await;
+    assert_eq!(status, 201);
+    server.drain(120).await;
+    assert_eq!(scanned(&server).await, vec![images.a.clone()]);
+    let tags = server.get("/api/v1/tags").await;
+    let names: Vec<&str> = tags["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["1.0", "latest"], "{tags}");
+    server.stop().await;
+
     // After the first discovery, a new push is scanned even out of scope.
     let server = Server::start(Backend::Sqlite, &vulndb).await.unwrap();
     let (_, c) = server
