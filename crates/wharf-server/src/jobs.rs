@@ -448,7 +448,7 @@ pub async fn scan(app: &App, job: &ScanJob) -> Result<(), ServerError> {
             .await?
             .inspect_err(|_| app.metrics.registry_error())?
     };
-    let snapshot = app.engine.snapshot();
+    let snapshot = app.snapshot().await;
     let exceptions = crate::engine::exceptions_from(&app.store.exceptions().await?);
     let references = app.store.image(&job.digest).await?.references;
     for inv in &inventories {

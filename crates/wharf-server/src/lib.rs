@@ -75,6 +75,8 @@ pub struct App {
     pub http: reqwest::Client,
     /// Wakes idle workers when a job is queued through the API.
     pub wake: Notify,
+    /// One database load at a time (they take seconds and much memory).
+    refresh: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for App {
@@ -115,16 +117,33 @@ impl App {
             metrics: metrics::Metrics::default(),
             http,
             wake: Notify::new(),
+            refresh: tokio::sync::Mutex::new(()),
         }))
     }
 
     /// Load the vulnerability database's current snapshot if it changed
     /// (on a blocking thread: indexing a large database takes seconds).
     pub async fn refresh_snapshot(&self) -> Result<Option<engine::SnapshotChange>, ServerError> {
+        let _one = self.refresh.lock().await;
         let engine = self.engine.clone();
         tokio::task::spawn_blocking(move || engine.refresh_snapshot())
             .await
             .map_err(|e| ServerError::Vulndb(format!("loading task: {e}")))?
+    }
+
+    /// The snapshot to match against: the one in use, or — right after a
+    /// start, before the background load finished — the database's current
+    /// one, loaded now, so no scan is evaluated without it.
+    pub async fn snapshot(&self) -> Option<Arc<engine::Snapshot>> {
+        if let Some(s) = self.engine.snapshot() {
+            return Some(s);
+        }
+        if self.engine.current_snapshot_id().is_some()
+            && let Err(e) = self.refresh_snapshot().await
+        {
+            tracing::warn!("vulnerability database not loaded: {e}");
+        }
+        self.engine.snapshot()
     }
 
     /// Make sure an admin token exists: `WHARF_ADMIN_TOKEN` if set (added
