@@ -316,7 +316,25 @@ impl Store {
         .bind(state.map(ScanState::as_str))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(image_row).collect()
+        let mut images: Vec<Image> = rows.iter().map(image_row).collect::<Result<_>>()?;
+        // Every reference in one query, attached by digest.
+        let refs = sqlx::query(
+            "SELECT DISTINCT t.digest, r.name || ':' || t.name AS reference
+             FROM tags t JOIN repositories r ON r.id = t.repository_id ORDER BY 2",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_digest: HashMap<String, Vec<String>> = HashMap::new();
+        for row in &refs {
+            by_digest
+                .entry(row.try_get("digest")?)
+                .or_default()
+                .push(row.try_get("reference")?);
+        }
+        for image in &mut images {
+            image.references = by_digest.remove(&image.digest).unwrap_or_default();
+        }
+        Ok(images)
     }
 
     /// Set an image's scan state (with the scanner version and error).

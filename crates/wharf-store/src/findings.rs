@@ -100,12 +100,13 @@ pub enum FindingSort {
 }
 
 impl FindingSort {
-    /// Parse `severity`, `first_seen`, `last_seen`, `id`.
+    /// Parse `severity` (most severe first), `first_seen` (newest first),
+    /// `last_seen` (most recent first), `id` (ascending).
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
-            "severity" | "-severity" => Self::Severity,
-            "first_seen" | "-first_seen" => Self::FirstSeen,
-            "last_seen" | "-last_seen" => Self::LastSeen,
+            "severity" => Self::Severity,
+            "first_seen" => Self::FirstSeen,
+            "last_seen" => Self::LastSeen,
             "id" => Self::Id,
             _ => return None,
         })
@@ -434,10 +435,11 @@ impl Store {
         Ok(FindingPage { items, next_cursor })
     }
 
-    /// Open findings by severity (for metrics and the dashboard).
+    /// Open findings (not resolved, accepted or not affected) by kind and
+    /// severity, for metrics and the dashboard.
     pub async fn finding_counts(&self) -> Result<Vec<(String, String, i64)>> {
         let rows = sqlx::query(
-            "SELECT kind, severity, COUNT(*) AS n FROM findings WHERE resolved_at IS NULL
+            "SELECT kind, severity, COUNT(*) AS n FROM findings WHERE status = 'open'
              GROUP BY kind, severity ORDER BY kind, severity",
         )
         .fetch_all(&self.pool)

@@ -95,6 +95,14 @@ impl RunCounts {
 pub struct Delta {
     /// The finding.
     pub finding_id: i64,
+    /// Its title.
+    pub title: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its vulnerability id, for vulnerabilities.
+    pub vulnerability: Option<String>,
+    /// The image (manifest digest).
+    pub image_digest: String,
     /// What happened.
     pub change: DeltaChange,
     /// Severity before.
@@ -212,8 +220,10 @@ impl Store {
     /// A run's deltas, in order.
     pub async fn deltas(&self, run_id: i64) -> Result<Vec<Delta>> {
         let rows = sqlx::query(
-            "SELECT finding_id, change, old_severity, new_severity FROM finding_deltas
-             WHERE run_id = $1 ORDER BY id",
+            "SELECT d.finding_id, d.change, d.old_severity, d.new_severity, f.title, f.kind,
+                    f.vulnerability, f.image_digest
+             FROM finding_deltas d JOIN findings f ON f.id = d.finding_id
+             WHERE d.run_id = $1 ORDER BY d.id",
         )
         .bind(run_id)
         .fetch_all(&self.pool)
@@ -223,6 +233,10 @@ impl Store {
                 let change: String = r.try_get("change")?;
                 Ok(Delta {
                     finding_id: r.try_get("finding_id")?,
+                    title: r.try_get("title")?,
+                    kind: r.try_get("kind")?,
+                    vulnerability: r.try_get("vulnerability")?,
+                    image_digest: r.try_get("image_digest")?,
                     change: DeltaChange::parse(&change),
                     old_severity: r.try_get("old_severity")?,
                     new_severity: r.try_get("new_severity")?,
