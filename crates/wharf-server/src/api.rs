@@ -132,7 +132,6 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/connectors/{id}/test", post(test_connector))
         .route("/connectors/{id}/discover", post(discover_connector))
-        .route("/connectors/{id}/events", post(registry_event))
         .route("/repositories", get(list_repositories))
         .route("/repositories/{id}/tags", get(repository_tags))
         .route("/tags", get(list_tags))
@@ -171,6 +170,9 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/api/v1/openapi.json", get(openapi))
+        // Authenticated in the handler: an admin token, or the connector's
+        // event token in the query (registries that cannot send headers).
+        .route("/api/v1/connectors/{id}/events", post(registry_event))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/", get(dashboard))
@@ -179,7 +181,33 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "Not found", "no such endpoint")
         })
+        .layer(axum::middleware::map_response(problem_for_rejections))
         .with_state(app)
+}
+
+/// Requests axum's extractors refuse (malformed JSON, a wrong content
+/// type, an unparsable path or query value) answer in plain text; turn
+/// those answers into problem documents like every other error.
+async fn problem_for_rejections(resp: Response) -> Response {
+    let status = resp.status();
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !status.is_client_error() || is_problem {
+        return resp;
+    }
+    let body = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let title = match status {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
+        StatusCode::UNPROCESSABLE_ENTITY => "Unprocessable request",
+        StatusCode::METHOD_NOT_ALLOWED => "Method not allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "Request too large",
+        _ => "Bad request",
+    };
+    ApiError::new(status, title, String::from_utf8_lossy(&body).trim()).into_response()
 }
 
 async fn openapi() -> Json<Value> {
@@ -329,6 +357,11 @@ async fn create_connector(
         .clone()
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request("name is required"))?;
+    if name.chars().all(|c| c.is_ascii_digit()) {
+        return Err(ApiError::bad_request(
+            "a connector name cannot be all digits (it would read as an id)",
+        ));
+    }
     validate_spec(&body.spec)?;
     let secret = body.secret()?;
     let c = app
@@ -352,14 +385,23 @@ async fn create_connector(
 
 async fn show_connector(
     State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let c = app.store.connector(&id).await?;
     let tags = app.store.connector_tags(c.id).await?;
     let repositories = app.store.repositories(Some(c.id)).await?.len();
-    Ok(Json(
-        json!({ "connector": c, "repositories": repositories, "tags": tags.len() }),
-    ))
+    let mut doc = json!({ "connector": c, "repositories": repositories, "tags": tags.len() });
+    // Where a registry sends push notifications when it cannot send an
+    // Authorization header (Docker Hub): admins only.
+    if caller.role == Role::Admin {
+        doc["events_path"] = json!(format!(
+            "/api/v1/connectors/{}/events?token={}",
+            c.id,
+            app.keys.capability(EVENTS, &c.id.to_string())
+        ));
+    }
+    Ok(Json(doc))
 }
 
 /// A partial update: any settings given replace the stored ones; a
@@ -380,13 +422,47 @@ async fn update_connector(
     let mut merged =
         serde_json::to_value(&current.spec).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let mut changes = patch.changes;
-    let password = changes.remove("password");
-    let token = changes.remove("token");
-    let clear = changes
-        .remove("clear_secret")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
+    const SETTINGS: [&str; 14] = [
+        "url", "username", "ca_cert", "insecure", "mode", "repositories", "tags", "scope",
+        "enabled", "discovery_interval_secs", "name", "password", "token", "clear_secret",
+    ];
+    if let Some(k) = changes.keys().find(|k| !SETTINGS.contains(&k.as_str())) {
+        return Err(ApiError::bad_request(format!("unknown connector setting {k:?}")));
+    }
+    if changes
+        .get("name")
+        .is_some_and(|n| n.as_str() != Some(current.name.as_str()))
+    {
+        return Err(ApiError::bad_request(
+            "a connector cannot be renamed; remove it and add it again",
+        ));
+    }
+    let text = |v: Option<Value>, what: &str| -> ApiResult<Option<String>> {
+        match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(ApiError::bad_request(format!("{what} must be a string"))),
+        }
+    };
+    let password = text(changes.remove("password"), "password")?;
+    let token = text(changes.remove("token"), "token")?;
+    let clear = match changes.remove("clear_secret") {
+        None => false,
+        Some(Value::Bool(b)) => b,
+        Some(_) => return Err(ApiError::bad_request("clear_secret must be true or false")),
+    };
     changes.remove("name");
+    // Filters merge field by field: `{"tags": {"exclude": [...]}}` keeps
+    // the include list.
+    for key in ["repositories", "tags"] {
+        if let (Some(Value::Object(new)), Some(Value::Object(old))) =
+            (changes.get_mut(key), merged.get(key))
+        {
+            for (k, v) in old {
+                new.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
     let changed_keys: Vec<String> = changes.keys().cloned().collect();
     if let Some(obj) = merged.as_object_mut() {
         for (k, v) in changes {
@@ -399,8 +475,8 @@ async fn update_connector(
     let body = ConnectorBody {
         name: None,
         spec: spec.clone(),
-        password: password.and_then(|v| v.as_str().map(str::to_owned)),
-        token: token.and_then(|v| v.as_str().map(str::to_owned)),
+        password,
+        token,
     };
     let secret = body.secret()?;
     let secret_change = match (&secret, clear) {
@@ -571,9 +647,37 @@ async fn discover_connector(
 async fn registry_event(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
+    Query(q): Query<EventQuery>,
+    headers: axum::http::HeaderMap,
     Json(body): Json<Value>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let c = app.store.connector(&id).await?;
+    let denied = || ApiError::unauthorized("an admin token or the connector's event token is required");
+    // Unknown connectors look like bad tokens: no probing of ids.
+    let c = app.store.connector(&id).await.map_err(|_| denied())?;
+    let by_capability = q
+        .token
+        .as_deref()
+        .is_some_and(|t| app.keys.verify_capability(EVENTS, &c.id.to_string(), t));
+    if !by_capability {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let token = match bearer {
+            Some(t) => app.store.authenticate(t).await?,
+            None => None,
+        };
+        match token {
+            Some(t) if t.role == Role::Admin => {}
+            Some(_) => {
+                return Err(ApiError::forbidden(
+                    "push notifications need an admin token or the connector's event token",
+                ));
+            }
+            None => return Err(denied()),
+        }
+    }
     let pushes = registry_pushes(&body);
     if pushes == 0 {
         return Ok((
@@ -589,6 +693,15 @@ async fn registry_event(
         StatusCode::ACCEPTED,
         Json(json!({ "pushes": pushes, "discovery": true })),
     ))
+}
+
+/// The capability purpose of connector event tokens.
+const EVENTS: &str = "connector-events";
+
+/// `?token=` of a push notification.
+#[derive(Debug, Deserialize)]
+struct EventQuery {
+    token: Option<String>,
 }
 
 /// Push events in a notification body of any of the supported registries.
@@ -1107,14 +1220,17 @@ async fn create_webhook(
             "secret must be at least 16 characters",
         ));
     }
-    if wharf_types::Severity::parse(&body.min_severity).is_none() {
-        return Err(ApiError::bad_request(
-            "min_severity: use critical, high, medium or low",
-        ));
-    }
+    let min = match wharf_types::Severity::parse(&body.min_severity) {
+        Some(s) if s != wharf_types::Severity::Unknown => s.as_str(),
+        _ => {
+            return Err(ApiError::bad_request(
+                "min_severity: use critical, high, medium or low",
+            ));
+        }
+    };
     let w = app
         .store
-        .create_webhook(&body.url, &body.secret, &body.min_severity, &app.keys)
+        .create_webhook(&body.url, &body.secret, min, &app.keys)
         .await?;
     audit(
         &app,

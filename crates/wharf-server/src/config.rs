@@ -51,8 +51,6 @@ pub struct Config {
     pub secrets: bool,
     /// Run the malware scanner.
     pub malware: bool,
-    /// `json` (default) or `text` logs.
-    pub log_format: String,
     /// Initial admin token (else one is generated and written to
     /// `DATA_DIR/admin.token` on first start).
     #[serde(skip)]
@@ -81,7 +79,6 @@ impl Default for Config {
             policy_file: None,
             secrets: true,
             malware: true,
-            log_format: "json".into(),
             admin_token: None,
             secret_key: None,
         }
@@ -106,6 +103,15 @@ impl Config {
 
     /// Apply `WHARF_*` variables read through `get`.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ServerError> {
+        fn flag(key: &str, v: &str) -> Result<bool, ServerError> {
+            match v {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(ServerError::Config(format!(
+                    "{key}={v:?} is not true or false"
+                ))),
+            }
+        }
         fn num<T: std::str::FromStr>(key: &str, v: String) -> Result<T, ServerError> {
             v.parse()
                 .map_err(|_| ServerError::Config(format!("{key}={v:?} is not a number")))
@@ -157,8 +163,14 @@ impl Config {
         if let Some(v) = get("WHARF_ADMIN_TOKEN") {
             self.admin_token = Some(v);
         }
-        if let Some(v) = get("WHARF_LOG_FORMAT") {
-            self.log_format = v;
+        if let Some(v) = get("WHARF_POLICY_FILE") {
+            self.policy_file = Some(v.into());
+        }
+        if let Some(v) = get("WHARF_SECRETS") {
+            self.secrets = flag("WHARF_SECRETS", &v)?;
+        }
+        if let Some(v) = get("WHARF_MALWARE") {
+            self.malware = flag("WHARF_MALWARE", &v)?;
         }
         Ok(())
     }
@@ -215,9 +227,6 @@ impl Config {
         if self.reevaluate_interval_secs < 60 {
             return bad("reevaluate_interval_secs must be at least 60");
         }
-        if !matches!(self.log_format.as_str(), "json" | "text") {
-            return bad("log_format must be json or text");
-        }
         Ok(())
     }
 }
@@ -242,12 +251,14 @@ mod tests {
         c.apply_env(|k| match k {
             "WHARF_WORKERS" => Some("8".into()),
             "WHARF_DATABASE_URL" => Some("postgres://u@h/db".into()),
+            "WHARF_MALWARE" => Some("off".into()),
             _ => None,
         })?;
         assert_eq!(
             (c.workers, c.database_url().as_str()),
             (8, "postgres://u@h/db")
         );
+        assert!(!c.malware && c.secrets);
         assert!(
             c.apply_env(|k| (k == "WHARF_WORKERS").then(|| "many".into()))
                 .is_err()

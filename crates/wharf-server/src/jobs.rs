@@ -64,7 +64,7 @@ pub struct ScanJob {
 /// Payload of a re-evaluation job.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct ReevaluateJob {
-    /// `schedule`, `db_update`, `policy`, `api`.
+    /// `schedule`, `db_update`, `policy`, `exception`, `api`.
     pub cause: String,
     /// Only inventories holding these (ecosystem, name) packages
     /// (`None`: every inventory).
@@ -577,13 +577,23 @@ async fn reevaluate_run(
     let exceptions = Arc::new(crate::engine::exceptions_from(
         &app.store.exceptions().await?,
     ));
+    // The tags of each image, as scans evaluate with them (exceptions can
+    // be scoped by tag).
+    let references: Arc<HashMap<String, Vec<String>>> = Arc::new(
+        app.store
+            .images(None)
+            .await?
+            .into_iter()
+            .map(|i| (i.digest, i.references))
+            .collect(),
+    );
     let mut done = 0usize;
     // Batches: decompress and evaluate on the blocking pool (one task per
     // core) while the previous batch's findings are written.
     for chunk in ids.chunks(64) {
         let stored = app.store.inventories_by_id(chunk).await?;
         let engine = app.engine.clone();
-        let (snap, exc) = (snapshot.clone(), exceptions.clone());
+        let (snap, exc, refs) = (snapshot.clone(), exceptions.clone(), references.clone());
         let evaluated = tokio::task::spawn_blocking(move || {
             let parts = std::thread::available_parallelism()
                 .map_or(1, usize::from)
@@ -593,7 +603,7 @@ async fn reevaluate_run(
                 let handles: Vec<_> = stored
                     .chunks(per)
                     .map(|part| {
-                        let (engine, snap, exc) = (&engine, &snap, &exc);
+                        let (engine, snap, exc, refs) = (&engine, &snap, &exc, &refs);
                         s.spawn(move || {
                             part.iter()
                                 .map(|row| {
@@ -607,7 +617,12 @@ async fn reevaluate_run(
                                     Ok((
                                         row.id,
                                         row.image_digest.clone(),
-                                        engine.evaluate(&inv, snap.as_deref(), exc, Vec::new()),
+                                        engine.evaluate(
+                                            &inv,
+                                            snap.as_deref(),
+                                            exc,
+                                            refs.get(&row.image_digest).cloned().unwrap_or_default(),
+                                        ),
                                     ))
                                 })
                                 .collect::<Result<Vec<_>, ServerError>>()

@@ -170,7 +170,8 @@ pub async fn worker(app: Arc<App>, name: String, mut stop: watch::Receiver<bool>
             }
             Err(e) => {
                 app.metrics.job_failed();
-                // base, 2×base, 4×base … capped at an hour.
+                // After attempt n: base × 2^(n-1) (30 s, 60 s, 120 s … by
+                // default), capped at an hour.
                 let base = i64::try_from(app.config.retry_base_secs).unwrap_or(30);
                 let backoff = base
                     .saturating_mul(1i64 << (job.attempts - 1).clamp(0, 16))

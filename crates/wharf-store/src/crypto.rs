@@ -20,6 +20,7 @@ const VERSION: u8 = 1;
 /// A key that seals and opens stored secrets. `Debug` never shows it.
 pub struct SecretBox {
     key: LessSafeKey,
+    mac: aws_lc_rs::hmac::Key,
     id: String,
 }
 
@@ -41,8 +42,14 @@ impl SecretBox {
         let unbound = UnboundKey::new(&AES_256_GCM, bytes)
             .map_err(|_| StoreError::Key("AES-256-GCM refused the key".into()))?;
         let digest = <sha2::Sha256 as sha2::Digest>::digest(bytes);
+        // A separate key for MACs, derived so it never equals the AEAD key.
+        let mac_key = aws_lc_rs::hmac::sign(
+            &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, bytes),
+            b"wharf/mac-key/v1",
+        );
         Ok(Self {
             key: LessSafeKey::new(unbound),
+            mac: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, mac_key.as_ref()),
             id: hex::encode(&digest[..4]),
         })
     }
@@ -86,6 +93,23 @@ impl SecretBox {
     /// A short, non-secret id of the key (first bytes of its SHA-256).
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// A capability token for `purpose` and `subject` (hex HMAC-SHA256 under
+    /// a key derived from this one): unforgeable without the key, stable
+    /// while the key is.
+    pub fn capability(&self, purpose: &str, subject: &str) -> String {
+        let tag = aws_lc_rs::hmac::sign(&self.mac, format!("{purpose}\n{subject}").as_bytes());
+        hex::encode(tag.as_ref())
+    }
+
+    /// Whether `token` is the capability for `purpose` and `subject`
+    /// (constant-time comparison).
+    pub fn verify_capability(&self, purpose: &str, subject: &str, token: &str) -> bool {
+        let Ok(tag) = hex::decode(token) else {
+            return false;
+        };
+        aws_lc_rs::hmac::verify(&self.mac, format!("{purpose}\n{subject}").as_bytes(), &tag).is_ok()
     }
 
     /// Seal `plain` for the field named `purpose`.
@@ -145,6 +169,14 @@ mod tests {
             *last ^= 1;
         }
         assert!(a.open("connector", &bad).is_err());
+        // Capabilities: stable, bound to purpose, subject and key.
+        let cap = a.capability("events", "3");
+        assert_eq!(cap, a.capability("events", "3"));
+        assert!(a.verify_capability("events", "3", &cap));
+        assert!(!a.verify_capability("events", "4", &cap));
+        assert!(!a.verify_capability("other", "3", &cap));
+        assert!(!b.verify_capability("events", "3", &cap));
+        assert!(!a.verify_capability("events", "3", "zz"));
         // Two seals of one value differ (fresh nonce).
         assert_ne!(a.seal("connector", b"hunter2")?, sealed);
         Ok(())

@@ -41,7 +41,7 @@ impl DeltaChange {
 pub struct Reevaluation {
     /// Id.
     pub id: i64,
-    /// Why it ran: `schedule`, `db_update`, `policy`, `api`.
+    /// Why it ran: `schedule`, `db_update`, `policy`, `exception`, `api`.
     pub cause: String,
     /// `running`, `done`, `failed`.
     pub state: String,
