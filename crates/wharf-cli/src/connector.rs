@@ -202,7 +202,7 @@ pub(crate) struct ConnectorArgs {
 enum ConnectorCommand {
     /// Add a connector (needs an admin token). Its first discovery is
     /// queued at once.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List every connector.
     List(FormatArgs),
     /// Show one connector with its repository and tag counts.
