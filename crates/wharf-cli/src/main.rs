@@ -1,6 +1,7 @@
 //! `wharf`: the command-line interface. Parses arguments, calls the
 //! libraries, renders results; no scanning logic lives here.
 
+mod connector;
 mod content;
 mod db;
 mod discover;
@@ -11,6 +12,7 @@ mod registry_args;
 mod sbom;
 mod scan;
 mod serve;
+mod token;
 
 /// Write a command's rendered result to `--output FILE` or standard output.
 pub(crate) fn write_output(rendered: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
@@ -74,6 +76,18 @@ enum Command {
     /// Run the registry-scanning service: REST API, dashboard, continuous
     /// discovery, the scan queue and 24-hour re-evaluation.
     Serve(serve::ServeArgs),
+    /// Manage the registry connectors of a running server (REST client).
+    ///
+    /// Talks to `wharf serve` at --server (WHARF_SERVER) with the API token
+    /// in WHARF_TOKEN. Exit codes: 0 done, 1 `test` found a failing check,
+    /// 2 error (server unreachable, invalid settings, 401/403/404 and other
+    /// API errors; the server's explanation is printed).
+    Connector(connector::ConnectorArgs),
+    /// Create, list and revoke the API tokens of a running server.
+    ///
+    /// A new token's value is printed once, by `create`. Exit codes: 0
+    /// done, 2 error (server unreachable, 401/403/404 and other API errors).
+    Token(token::TokenArgs),
 }
 
 fn main() -> ExitCode {
@@ -101,6 +115,8 @@ fn main() -> ExitCode {
             Command::Db(args) => db::run(args).await,
             Command::Scan(args) => scan::run(*args).await,
             Command::Serve(args) => serve::run(args).await,
+            Command::Connector(args) => connector::run(args).await,
+            Command::Token(args) => token::run(args).await,
         }
     });
     match result {
