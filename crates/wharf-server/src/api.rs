@@ -247,7 +247,11 @@ const DASHBOARD_HEADERS: [(header::HeaderName, &str); 4] = [
 ];
 
 async fn dashboard() -> Response {
-    (DASHBOARD_HEADERS, Html(include_str!("../assets/index.html"))).into_response()
+    (
+        DASHBOARD_HEADERS,
+        Html(include_str!("../assets/index.html")),
+    )
+        .into_response()
 }
 
 async fn dashboard_js() -> Response {
@@ -423,11 +427,25 @@ async fn update_connector(
         serde_json::to_value(&current.spec).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let mut changes = patch.changes;
     const SETTINGS: [&str; 14] = [
-        "url", "username", "ca_cert", "insecure", "mode", "repositories", "tags", "scope",
-        "enabled", "discovery_interval_secs", "name", "password", "token", "clear_secret",
+        "url",
+        "username",
+        "ca_cert",
+        "insecure",
+        "mode",
+        "repositories",
+        "tags",
+        "scope",
+        "enabled",
+        "discovery_interval_secs",
+        "name",
+        "password",
+        "token",
+        "clear_secret",
     ];
     if let Some(k) = changes.keys().find(|k| !SETTINGS.contains(&k.as_str())) {
-        return Err(ApiError::bad_request(format!("unknown connector setting {k:?}")));
+        return Err(ApiError::bad_request(format!(
+            "unknown connector setting {k:?}"
+        )));
     }
     if changes
         .get("name")
@@ -651,7 +669,8 @@ async fn registry_event(
     headers: axum::http::HeaderMap,
     Json(body): Json<Value>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let denied = || ApiError::unauthorized("an admin token or the connector's event token is required");
+    let denied =
+        || ApiError::unauthorized("an admin token or the connector's event token is required");
     // Unknown connectors look like bad tokens: no probing of ids.
     let c = app.store.connector(&id).await.map_err(|_| denied())?;
     let by_capability = q

@@ -621,7 +621,9 @@ async fn reevaluate_run(
                                             &inv,
                                             snap.as_deref(),
                                             exc,
-                                            refs.get(&row.image_digest).cloned().unwrap_or_default(),
+                                            refs.get(&row.image_digest)
+                                                .cloned()
+                                                .unwrap_or_default(),
                                         ),
                                     ))
                                 })

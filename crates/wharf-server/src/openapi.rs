@@ -317,11 +317,17 @@ fn schemas() -> Value {
         }),
         json!({
             "Connector": connector,
-            "ConnectorDetail": object(json!({
-                "connector": r("Connector"),
-                "repositories": { "type": "integer", "description": "Repositories discovered." },
-                "tags": { "type": "integer", "description": "Tags discovered." },
-            })),
+            "ConnectorDetail": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["connector", "repositories", "tags"],
+                "properties": {
+                    "connector": r("Connector"),
+                    "repositories": { "type": "integer", "description": "Repositories discovered." },
+                    "tags": { "type": "integer", "description": "Tags discovered." },
+                    "events_path": { "type": "string", "description": "Admins only: the path (with the connector's event token) a registry can POST push notifications to without an Authorization header, e.g. a Docker Hub webhook. Treat it as a secret: it lets its holder trigger discoveries." },
+                }
+            },
             "ConnectorTest": object(json!({
                 "ok": { "type": "boolean" },
                 "steps": {
@@ -483,6 +489,10 @@ fn schemas() -> Value {
             })),
             "Delta": object(json!({
                 "finding_id": { "type": "integer", "format": "int64" },
+                "title": { "type": "string" },
+                "kind": { "type": "string" },
+                "vulnerability": { "type": ["string", "null"] },
+                "image_digest": { "type": "string" },
                 "change": { "type": "string", "enum": ["new", "resolved", "severity_changed"] },
                 "old_severity": { "oneOf": [r("Severity"), { "type": "null" }] },
                 "new_severity": { "oneOf": [r("Severity"), { "type": "null" }] },
@@ -671,12 +681,18 @@ fn paths() -> Value {
             "/api/v1/connectors/{id}/events": {
                 "parameters": [connector_param()],
                 "post": with(op("connectors", "registryEvent",
-                    "Registry push notification (Distribution, Harbor, Docker Hub): a push makes the connector's discovery due now.",
+                    "Registry push notification (Distribution, Harbor, Docker Hub): a push makes the connector's discovery due now. Authenticated by an admin token or by the connector's event token in `?token=` (for registries that cannot send headers); an unknown connector answers 401 like a bad token.",
                     json!({
                         "200": json_response("No push event in the body: nothing queued.", r("RegistryEventResult")),
                         "202": json_response("A discovery was queued.", r("RegistryEventResult")),
-                    }), &[400, 403, 404, 415]),
-                    json!({ "requestBody": json_body(r("RegistryEvent")) })),
+                    }), &[400, 403, 415, 422]),
+                    json!({
+                        "requestBody": json_body(r("RegistryEvent")),
+                        "security": [{ "bearerAuth": [] }, { "eventToken": [] }],
+                        "parameters": [{ "name": "token", "in": "query", "required": false,
+                            "description": "The connector's event token (`events_path` of the connector).",
+                            "schema": { "type": "string" } }],
+                    })),
             },
         }),
         json!({
@@ -853,24 +869,18 @@ pub fn document() -> Value {
                     "type": "http",
                     "scheme": "bearer",
                     "description": "An API token (`wharf_…`): the bootstrap admin token in `DATA_DIR/admin.token`, `WHARF_ADMIN_TOKEN`, or one made with `POST /api/v1/tokens`."
+                },
+                "eventToken": {
+                    "type": "apiKey",
+                    "in": "query",
+                    "name": "token",
+                    "description": "A connector's event token (see `events_path` of `GET /api/v1/connectors/{id}`): accepted only by that connector's push-notification endpoint."
                 }
             },
             "responses": {
-                "BadRequest": {
-                    "description": "The request is invalid. The handlers answer problem+json; a path or query value of the wrong type (an id that is not a number, `kev=maybe`) or malformed JSON is refused by the framework with a plain-text message.",
-                    "content": {
-                        "application/problem+json": { "schema": r("Problem") },
-                        "text/plain": { "schema": { "type": "string" } }
-                    }
-                },
-                "UnsupportedMediaType": {
-                    "description": "The body is not sent as JSON (`Content-Type: application/json`).",
-                    "content": { "text/plain": { "schema": { "type": "string" } } }
-                },
-                "UnprocessableEntity": {
-                    "description": "The JSON body does not have the expected shape (a missing or mistyped field); plain-text message.",
-                    "content": { "text/plain": { "schema": { "type": "string" } } }
-                },
+                "BadRequest": problem("The request is invalid: a bad value, malformed JSON, a path or query value of the wrong type (an id that is not a number, `kev=maybe`)."),
+                "UnsupportedMediaType": problem("The body is not sent as JSON (`Content-Type: application/json`)."),
+                "UnprocessableEntity": problem("The JSON body does not have the expected shape (a missing or mistyped field)."),
                 "Unauthorized": {
                     "description": "No token, or an unknown or revoked one.",
                     "headers": { "WWW-Authenticate": { "schema": { "type": "string", "const": "Bearer realm=\"wharf\"" } } },

@@ -323,6 +323,94 @@ async fn exceptions_sboms_webhooks_and_operations() {
         assert_eq!(r["pushes"], pushes, "{r}");
     }
 
+    // Docker Hub cannot send headers: the connector's event token in the
+    // URL authorises its notifications, and nothing else.
+    let detail = server.get(&format!("/api/v1/connectors/{}", c["id"])).await;
+    let events_path = detail["events_path"].as_str().unwrap().to_owned();
+    let hub = json!({ "push_data": { "tag": "latest" }, "repository": { "repo_name": "a/b" } });
+    let (status, r) = server
+        .call(Method::POST, &events_path, None, Some(hub.clone()))
+        .await;
+    assert_eq!((status, r["pushes"].as_i64()), (202, Some(1)), "{r}");
+    let forged = format!(
+        "/api/v1/connectors/{}/events?token={}",
+        c["id"],
+        "ab".repeat(32)
+    );
+    let (status, _) = server
+        .call(Method::POST, &forged, None, Some(hub.clone()))
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/api/v1/connectors/999/events?token=00",
+            None,
+            Some(hub.clone()),
+        )
+        .await;
+    assert_eq!(status, 401, "unknown connectors look like bad tokens");
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &events_path.replace("?token=", "/../x?token="),
+            None,
+            Some(hub),
+        )
+        .await;
+    assert_ne!(status, 202);
+    // Malformed JSON is a problem document too.
+    let resp = server
+        .http
+        .post(format!("{}/api/v1/connectors", server.base))
+        .bearer_auth(ADMIN)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    // PATCH refuses what it cannot apply.
+    for (body, needle) in [
+        (json!({ "colour": "blue" }), "unknown connector setting"),
+        (json!({ "name": "renamed" }), "renamed"),
+        (json!({ "password": 5 }), "string"),
+    ] {
+        let (status, p) = server
+            .call(
+                Method::PATCH,
+                "/api/v1/connectors/reg",
+                Some(ADMIN),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 400, "{p}");
+        assert!(p["detail"].as_str().unwrap().contains(needle), "{p}");
+    }
+    // Filters merge per list: excluding tags keeps the repository includes.
+    let (_, merged) = server
+        .call(
+            Method::PATCH,
+            "/api/v1/connectors/reg",
+            Some(ADMIN),
+            Some(json!({ "repositories": { "include": ["team/*"] } })),
+        )
+        .await;
+    let (_, merged2) = server
+        .call(
+            Method::PATCH,
+            "/api/v1/connectors/reg",
+            Some(ADMIN),
+            Some(json!({ "repositories": { "exclude": ["team/tools"] } })),
+        )
+        .await;
+    assert_eq!(merged["repositories"]["include"], json!(["team/*"]));
+    assert_eq!(
+        merged2["repositories"],
+        json!({ "include": ["team/*"], "exclude": ["team/tools"] })
+    );
+
     // Removing the connector removes its images and their findings.
     let (status, _) = server
         .call(Method::DELETE, "/api/v1/connectors/reg", Some(ADMIN), None)

@@ -709,7 +709,6 @@ impl Live {
             admin_token: Some(ADMIN.into()),
             malware: false,
             secrets: false,
-            log_format: "text".into(),
             ..wharf_server::Config::default()
         };
         let app = wharf_server::App::open(config).await?;
