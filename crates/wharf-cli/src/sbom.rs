@@ -85,13 +85,7 @@ pub(crate) async fn run(args: SbomArgs) -> anyhow::Result<u8> {
                     );
                 }
             };
-            let options = SbomOptions {
-                serial: random_urn_uuid(),
-                timestamp: jiff::Timestamp::now()
-                    .strftime("%Y-%m-%dT%H:%M:%SZ")
-                    .to_string(),
-                tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-            };
+            let options = SbomOptions::now(env!("CARGO_PKG_VERSION"));
             let doc = if args.format == Format::Cyclonedx {
                 wharf_inventory::to_cyclonedx(inv, &options)
             } else {
@@ -104,22 +98,6 @@ pub(crate) async fn run(args: SbomArgs) -> anyhow::Result<u8> {
     };
     crate::write_output(&rendered, args.output.as_deref())?;
     Ok(exit::OK)
-}
-
-/// A random RFC 4122 version-4 UUID URN for a document serial number.
-pub(crate) fn random_urn_uuid() -> String {
-    let mut b: [u8; 16] = std::array::from_fn(|_| fastrand::u8(..));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }
 
 fn render_table(inv: &Inventory) -> String {

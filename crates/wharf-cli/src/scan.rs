@@ -243,13 +243,7 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<u8> {
                     many.len()
                 ),
             };
-            let options = SbomOptions {
-                serial: crate::sbom::random_urn_uuid(),
-                timestamp: jiff::Timestamp::now()
-                    .strftime("%Y-%m-%dT%H:%M:%SZ")
-                    .to_string(),
-                tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-            };
+            let options = SbomOptions::now(env!("CARGO_PKG_VERSION"));
             let mut doc = wharf_matcher::report::to_cyclonedx_vex(inv, matches, &options);
             if let Some(e) = evaluations.first() {
                 add_vex_analysis(&mut doc, e);

@@ -894,13 +894,7 @@ async fn image_sbom(
     };
     let inv: wharf_inventory::Inventory = serde_json::from_slice(&stored.json)
         .map_err(|e| ApiError::from(ServerError::Stored(format!("inventory: {e}"))))?;
-    let options = wharf_inventory::SbomOptions {
-        serial: urn_uuid(),
-        timestamp: jiff::Timestamp::now()
-            .strftime("%Y-%m-%dT%H:%M:%SZ")
-            .to_string(),
-        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-    };
+    let options = wharf_inventory::SbomOptions::now(env!("CARGO_PKG_VERSION"));
     let (doc, ctype) = match q.format.as_deref().unwrap_or("cyclonedx") {
         "cyclonedx" => (
             wharf_inventory::to_cyclonedx(&inv, &options),
@@ -917,22 +911,6 @@ async fn image_sbom(
         }
     };
     Ok(([(header::CONTENT_TYPE, ctype)], Json(doc)).into_response())
-}
-
-fn urn_uuid() -> String {
-    let mut b = [0u8; 16];
-    let _ = aws_lc_rs::rand::fill(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }
 
 // --- scans and jobs -------------------------------------------------------

@@ -52,6 +52,35 @@ pub struct SbomOptions {
     pub tool_version: String,
 }
 
+impl SbomOptions {
+    /// Options for a new document now: a random serial, the current time.
+    pub fn now(tool_version: &str) -> Self {
+        Self {
+            serial: random_urn_uuid(),
+            timestamp: jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+            tool_version: tool_version.to_owned(),
+        }
+    }
+}
+
+/// A random RFC 4122 version-4 UUID URN (`urn:uuid:…`), lowercase.
+fn random_urn_uuid() -> String {
+    let mut b: [u8; 16] = std::array::from_fn(|_| fastrand::u8(..));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
 /// Make `candidates` unique, in order: the first occurrence of a value keeps
 /// it, later ones get `<sep><n>` appended with the smallest free `n >= 2`.
 fn uniquify(candidates: Vec<String>, sep: &str) -> Vec<String> {
