@@ -234,7 +234,7 @@ mod tests {
         c.workers = 0;
         assert!(c.validate().is_err());
         std::fs::write(&path, "listn = 1\n")?;
-        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        let err = Config::load(Some(&path)).expect_err("unknown key accepted").to_string();
         assert!(err.contains("listn"), "{err}");
         Ok(())
     }

@@ -87,6 +87,9 @@ impl Snapshot {
     }
 }
 
+/// A snapshot replaced: (the previous one, if any; the one now in use).
+pub type SnapshotChange = (Option<Arc<Snapshot>>, Arc<Snapshot>);
+
 /// The shared engine.
 pub struct Engine {
     analyzers: Arc<AnalyzerSet>,
@@ -207,9 +210,7 @@ impl Engine {
 
     /// Load the database's current snapshot if it differs from the one in
     /// use. Returns (previous, current) when it changed.
-    pub fn refresh_snapshot(
-        &self,
-    ) -> Result<Option<(Option<Arc<Snapshot>>, Arc<Snapshot>)>, ServerError> {
+    pub fn refresh_snapshot(&self) -> Result<Option<SnapshotChange>, ServerError> {
         let Some(on_disk) = self.current_snapshot_id() else {
             return Ok(None);
         };
@@ -264,7 +265,6 @@ impl Engine {
         let ctx = wharf_policy::Context {
             now: jiff::Timestamp::now(),
             tags,
-            ..Default::default()
         };
         let evaluation =
             wharf_policy::evaluate_with(inv, &matches, &self.policy, exceptions, &[], &ctx);

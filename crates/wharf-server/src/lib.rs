@@ -120,9 +120,7 @@ impl App {
 
     /// Load the vulnerability database's current snapshot if it changed
     /// (on a blocking thread: indexing a large database takes seconds).
-    pub async fn refresh_snapshot(
-        &self,
-    ) -> Result<Option<(Option<Arc<engine::Snapshot>>, Arc<engine::Snapshot>)>, ServerError> {
+    pub async fn refresh_snapshot(&self) -> Result<Option<engine::SnapshotChange>, ServerError> {
         let engine = self.engine.clone();
         tokio::task::spawn_blocking(move || engine.refresh_snapshot())
             .await
