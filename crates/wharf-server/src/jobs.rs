@@ -550,6 +550,13 @@ pub async fn reevaluate(app: &App, job: &ReevaluateJob) -> Result<i64, ServerErr
     Ok(run)
 }
 
+/// Inventories per batch: read, evaluated (on every core) and synced in
+/// one transaction together.
+const REEVALUATE_BATCH: usize = 256;
+
+/// One evaluated batch: (inventory id, image digest, findings).
+type Evaluated = Vec<(i64, String, Vec<wharf_store::NewFinding>)>;
+
 async fn reevaluate_run(
     app: &App,
     job: &ReevaluateJob,
@@ -587,74 +594,132 @@ async fn reevaluate_run(
             .map(|i| (i.digest, i.references))
             .collect(),
     );
-    let mut done = 0usize;
-    // Batches: decompress and evaluate on the blocking pool (one task per
-    // core) while the previous batch's findings are written.
-    for chunk in ids.chunks(64) {
-        let stored = app.store.inventories_by_id(chunk).await?;
-        let engine = app.engine.clone();
-        let (snap, exc, refs) = (snapshot.clone(), exceptions.clone(), references.clone());
-        let evaluated = tokio::task::spawn_blocking(move || {
-            let parts = std::thread::available_parallelism()
-                .map_or(1, usize::from)
-                .max(1);
-            let per = stored.len().div_ceil(parts).max(1);
-            std::thread::scope(|s| {
-                let handles: Vec<_> = stored
-                    .chunks(per)
-                    .map(|part| {
-                        let (engine, snap, exc, refs) = (&engine, &snap, &exc, &refs);
-                        s.spawn(move || {
-                            part.iter()
-                                .map(|row| {
-                                    let inv: Inventory = serde_json::from_slice(&row.json)
-                                        .map_err(|e| {
-                                            ServerError::Stored(format!(
-                                                "inventory {}: {e}",
-                                                row.id
-                                            ))
-                                        })?;
-                                    Ok((
-                                        row.id,
-                                        row.image_digest.clone(),
-                                        engine.evaluate(
-                                            &inv,
-                                            snap.as_deref(),
-                                            exc,
-                                            refs.get(&row.image_digest)
-                                                .cloned()
-                                                .unwrap_or_default(),
-                                        ),
-                                    ))
-                                })
-                                .collect::<Result<Vec<_>, ServerError>>()
+    let snapshot_id = snapshot.as_ref().map(|s| s.id().to_owned());
+    // A pipeline: a producer task reads and evaluates batch k+1 (on the
+    // blocking pool, one thread per core) while this task writes batch
+    // k's findings.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Evaluated, ServerError>>(1);
+    let producer = {
+        let (store, engine) = (app.store.clone(), app.engine.clone());
+        tokio::spawn(async move {
+            for chunk in ids.chunks(REEVALUATE_BATCH) {
+                let result = match store.inventories_by_id(chunk).await {
+                    Ok(stored) => {
+                        let (engine, snap, exc, refs) = (
+                            engine.clone(),
+                            snapshot.clone(),
+                            exceptions.clone(),
+                            references.clone(),
+                        );
+                        tokio::task::spawn_blocking(move || {
+                            evaluate_batch(&engine, &stored, snap.as_deref(), &exc, &refs)
                         })
-                    })
-                    .collect();
-                let mut out = Vec::new();
-                for h in handles {
-                    match h.join() {
-                        Ok(r) => out.extend(r?),
-                        Err(_) => return Err(ServerError::Stored("evaluation panicked".into())),
+                        .await
+                        .unwrap_or_else(|e| {
+                            Err(ServerError::Stored(format!("evaluation task: {e}")))
+                        })
                     }
+                    Err(e) => Err(e.into()),
+                };
+                let failed = result.is_err();
+                if tx.send(result).await.is_err() || failed {
+                    return;
                 }
-                Ok(out)
-            })
-        })
-        .await
-        .map_err(|e| ServerError::Stored(format!("evaluation task: {e}")))??;
-        for (id, digest, findings) in evaluated {
-            let outcome = app
-                .store
-                .sync_findings(id, &digest, snapshot.as_ref().map(|s| s.id()), &findings)
-                .await?;
-            counts.add(&outcome);
-            if !outcome.changes.is_empty() {
-                app.store.record_deltas(run, &outcome).await?;
-                crate::notify::new_findings(app, &digest, &outcome).await?;
             }
-            done += 1;
+        })
+    };
+    let mut done = 0usize;
+    let result = async {
+        while let Some(evaluated) = rx.recv().await {
+            let evaluated = evaluated?;
+            let items: Vec<(i64, &str, &[wharf_store::NewFinding])> = evaluated
+                .iter()
+                .map(|(id, digest, findings)| (*id, digest.as_str(), findings.as_slice()))
+                .collect();
+            // The batch's findings and the run's deltas in one transaction.
+            let outcomes = app
+                .store
+                .sync_findings_batch(snapshot_id.as_deref(), Some(run), &items)
+                .await?;
+            let mut any_new = false;
+            for outcome in &outcomes {
+                counts.add(outcome);
+                any_new |= outcome
+                    .changes
+                    .iter()
+                    .any(|c| c.1 == wharf_store::DeltaChange::New);
+            }
+            // Notifications (when a webhook is enabled: looked up once per
+            // batch rather than per inventory).
+            if any_new
+                && app
+                    .store
+                    .webhooks(&app.keys)
+                    .await?
+                    .iter()
+                    .any(|(h, _)| h.enabled)
+            {
+                for ((_, digest, _), outcome) in evaluated.iter().zip(&outcomes) {
+                    crate::notify::new_findings(app, digest, outcome).await?;
+                }
+            }
+            done += items.len();
         }
+        Ok::<_, ServerError>(())
     }
-    Ok(done)
+    .await;
+    drop(rx);
+    producer
+        .await
+        .map_err(|e| ServerError::Stored(format!("re-evaluation reader: {e}")))?;
+    result.map(|()| done)
+}
+
+/// Decompressed inventories parsed and evaluated, split over the cores.
+fn evaluate_batch(
+    engine: &crate::engine::Engine,
+    stored: &[wharf_store::StoredInventory],
+    snapshot: Option<&crate::engine::Snapshot>,
+    exceptions: &wharf_policy::Exceptions,
+    references: &HashMap<String, Vec<String>>,
+) -> Result<Evaluated, ServerError> {
+    let parts = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .max(1);
+    let per = stored.len().div_ceil(parts).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = stored
+            .chunks(per)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|row| {
+                            let inv: Inventory =
+                                serde_json::from_slice(&row.json).map_err(|e| {
+                                    ServerError::Stored(format!("inventory {}: {e}", row.id))
+                                })?;
+                            Ok((
+                                row.id,
+                                row.image_digest.clone(),
+                                engine.evaluate(
+                                    &inv,
+                                    snapshot,
+                                    exceptions,
+                                    references.get(&row.image_digest).cloned().unwrap_or_default(),
+                                ),
+                            ))
+                        })
+                        .collect::<Result<Vec<_>, ServerError>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(stored.len());
+        for h in handles {
+            match h.join() {
+                Ok(r) => out.extend(r?),
+                Err(_) => return Err(ServerError::Stored("evaluation panicked".into())),
+            }
+        }
+        Ok(out)
+    })
 }

@@ -10,7 +10,7 @@ use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
 use crate::reeval::DeltaChange;
-use crate::{Result, Store, StoreError, dynamic, flag, now};
+use crate::{Backend, Result, Store, StoreError, dynamic, flag, now};
 
 /// One finding as an evaluation produced it, ready to store.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +44,36 @@ pub struct NewFinding {
 pub struct SyncOutcome {
     /// (finding id, change, old severity, new severity).
     pub changes: Vec<(i64, DeltaChange, Option<String>, Option<String>)>,
+}
+
+/// Bound parameters per multi-row `INSERT`. PostgreSQL: many (one round
+/// trip per statement; the limit is 65,535). SQLite: a few hundred —
+/// sqlx looks every parameter's name up (`sqlite3_bind_parameter_name`, a
+/// linear search), so binding is quadratic in the statement's parameters:
+/// with 6,500 a statement, two thirds of a re-evaluation went there.
+fn insert_params(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 520,
+        Backend::Postgres => 6_500,
+    }
+}
+
+/// Ids per inlined `IN (…)` list.
+const ID_CHUNK: usize = 1000;
+
+/// `1,2,3`: integer ids the store itself holds, for an inlined list.
+fn id_list(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    list.join(",")
+}
+
+/// The stored name of a delta (as `finding_deltas.change` holds it).
+fn delta_name(change: DeltaChange) -> &'static str {
+    match change {
+        DeltaChange::New => "new",
+        DeltaChange::Resolved => "resolved",
+        DeltaChange::SeverityChanged => "severity_changed",
+    }
 }
 
 /// A stored finding.
@@ -213,14 +243,29 @@ impl Store {
         snapshot_id: Option<&str>,
         findings: &[NewFinding],
     ) -> Result<SyncOutcome> {
+        let mut out = self
+            .sync_findings_batch(snapshot_id, None, &[(inventory_id, image_digest, findings)])
+            .await?;
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// [`Store::sync_findings`] for several inventories — (inventory id,
+    /// image digest, findings) — in one transaction (one outcome per item,
+    /// in order), with set-based statements: the stored findings of the
+    /// whole batch are read at once, new findings
+    /// inserted with multi-row `INSERT`s, resolved ones closed with one
+    /// `UPDATE` per few hundred ids, and `last_seen` refreshed with one
+    /// statement. With `run`, the changes are also recorded as that run's
+    /// deltas (as [`Store::record_deltas`] does), in the same transaction.
+    /// The items' inventory ids must be distinct.
+    pub async fn sync_findings_batch(
+        &self,
+        snapshot_id: Option<&str>,
+        run: Option<i64>,
+        items: &[(i64, &str, &[NewFinding])],
+    ) -> Result<Vec<SyncOutcome>> {
         let t = now();
         let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query(
-            "SELECT id, fingerprint, severity, status, data, resolved_at FROM findings WHERE inventory_id = $1",
-        )
-        .bind(inventory_id)
-        .fetch_all(&mut *tx)
-        .await?;
         struct Old {
             id: i64,
             severity: String,
@@ -228,106 +273,197 @@ impl Store {
             data: String,
             resolved: bool,
         }
-        let mut old: HashMap<String, Old> = HashMap::with_capacity(rows.len());
-        for row in &rows {
-            let resolved: Option<i64> = row.try_get("resolved_at")?;
-            old.insert(
-                row.try_get("fingerprint")?,
-                Old {
-                    id: row.try_get("id")?,
-                    severity: row.try_get("severity")?,
-                    status: row.try_get("status")?,
-                    data: row.try_get("data")?,
-                    resolved: resolved.is_some(),
-                },
-            );
+        let mut old: HashMap<i64, HashMap<String, Old>> = HashMap::with_capacity(items.len());
+        let ids: Vec<i64> = items.iter().map(|i| i.0).collect();
+        for chunk in ids.chunks(ID_CHUNK) {
+            // Ids are integers we hold, not input: inlined.
+            let rows = sqlx::query(dynamic(format!(
+                "SELECT inventory_id, id, fingerprint, severity, status, data, resolved_at FROM findings
+                 WHERE inventory_id IN ({})",
+                id_list(chunk)
+            )))
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in &rows {
+                let resolved: Option<i64> = row.try_get("resolved_at")?;
+                old.entry(row.try_get("inventory_id")?).or_default().insert(
+                    row.try_get("fingerprint")?,
+                    Old {
+                        id: row.try_get("id")?,
+                        severity: row.try_get("severity")?,
+                        status: row.try_get("status")?,
+                        data: row.try_get("data")?,
+                        resolved: resolved.is_some(),
+                    },
+                );
+            }
         }
-        let mut out = SyncOutcome::default();
-        for f in findings {
-            match old.remove(&f.fingerprint) {
-                None => {
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO findings (inventory_id, image_digest, fingerprint, kind, rule_id, severity,
-                           severity_rank, status, title, vulnerability, package, kev, data, snapshot_id,
-                           first_seen, last_seen)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
-                         RETURNING id",
-                    )
-                    .bind(inventory_id)
-                    .bind(image_digest)
-                    .bind(&f.fingerprint)
-                    .bind(&f.kind)
-                    .bind(&f.rule_id)
-                    .bind(&f.severity)
-                    .bind(f.severity_rank)
-                    .bind(&f.status)
-                    .bind(&f.title)
-                    .bind(&f.vulnerability)
-                    .bind(&f.package)
-                    .bind(flag(f.kev))
-                    .bind(&f.data)
-                    .bind(snapshot_id)
-                    .bind(t)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    out.changes
-                        .push((id, DeltaChange::New, None, Some(f.severity.clone())));
-                }
-                Some(o) => {
-                    if o.resolved {
+        let mut outs: Vec<SyncOutcome> = vec![SyncOutcome::default(); items.len()];
+        // (item, index of its change, finding): inserted below, ids filled in.
+        let mut inserts: Vec<(usize, usize, &NewFinding)> = Vec::new();
+        let mut resolve: Vec<i64> = Vec::new();
+        for (k, (inventory_id, _, findings)) in items.iter().enumerate() {
+            let mut old = old.remove(inventory_id).unwrap_or_default();
+            let out = &mut outs[k];
+            for f in *findings {
+                match old.remove(&f.fingerprint) {
+                    None => {
+                        inserts.push((k, out.changes.len(), f));
                         out.changes
-                            .push((o.id, DeltaChange::New, None, Some(f.severity.clone())));
-                    } else if o.severity != f.severity {
-                        out.changes.push((
-                            o.id,
-                            DeltaChange::SeverityChanged,
-                            Some(o.severity.clone()),
-                            Some(f.severity.clone()),
-                        ));
+                            .push((0, DeltaChange::New, None, Some(f.severity.clone())));
                     }
-                    if o.resolved || o.data != f.data || o.status != f.status {
-                        sqlx::query(
-                            "UPDATE findings SET severity = $1, severity_rank = $2, status = $3, title = $4,
-                               kev = $5, data = $6, snapshot_id = $7, last_seen = $8, resolved_at = NULL,
-                               first_seen = CASE WHEN resolved_at IS NULL THEN first_seen ELSE $8 END
-                             WHERE id = $9",
-                        )
-                        .bind(&f.severity)
-                        .bind(f.severity_rank)
-                        .bind(&f.status)
-                        .bind(&f.title)
-                        .bind(flag(f.kev))
-                        .bind(&f.data)
-                        .bind(snapshot_id)
-                        .bind(t)
-                        .bind(o.id)
-                        .execute(&mut *tx)
-                        .await?;
+                    Some(o) => {
+                        if o.resolved {
+                            out.changes.push((
+                                o.id,
+                                DeltaChange::New,
+                                None,
+                                Some(f.severity.clone()),
+                            ));
+                        } else if o.severity != f.severity {
+                            out.changes.push((
+                                o.id,
+                                DeltaChange::SeverityChanged,
+                                Some(o.severity.clone()),
+                                Some(f.severity.clone()),
+                            ));
+                        }
+                        if o.resolved || o.data != f.data || o.status != f.status {
+                            sqlx::query(
+                                "UPDATE findings SET severity = $1, severity_rank = $2, status = $3, title = $4,
+                                   kev = $5, data = $6, snapshot_id = $7, last_seen = $8, resolved_at = NULL,
+                                   first_seen = CASE WHEN resolved_at IS NULL THEN first_seen ELSE $8 END
+                                 WHERE id = $9",
+                            )
+                            .bind(&f.severity)
+                            .bind(f.severity_rank)
+                            .bind(&f.status)
+                            .bind(&f.title)
+                            .bind(flag(f.kev))
+                            .bind(&f.data)
+                            .bind(snapshot_id)
+                            .bind(t)
+                            .bind(o.id)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
                     }
                 }
             }
+            // What is left was not found this time.
+            for o in old.values().filter(|o| !o.resolved) {
+                resolve.push(o.id);
+                out.changes
+                    .push((o.id, DeltaChange::Resolved, Some(o.severity.clone()), None));
+            }
         }
-        // What is left was not found this time.
-        for o in old.values().filter(|o| !o.resolved) {
-            sqlx::query("UPDATE findings SET status = 'resolved', resolved_at = $1 WHERE id = $2")
-                .bind(t)
-                .bind(o.id)
-                .execute(&mut *tx)
-                .await?;
-            out.changes
-                .push((o.id, DeltaChange::Resolved, Some(o.severity.clone()), None));
+        // New findings: multi-row inserts; ids matched back by fingerprint.
+        for chunk in inserts.chunks((insert_params(self.backend) / 13).max(1)) {
+            let mut sql = String::from(
+                "INSERT INTO findings (inventory_id, image_digest, fingerprint, kind, rule_id, severity,
+                   severity_rank, status, title, vulnerability, package, kev, data, snapshot_id,
+                   first_seen, last_seen) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                let b = 3 + i * 13;
+                sql.push('(');
+                for c in 0..13 {
+                    sql.push_str(&format!("${}, ", b + c));
+                }
+                sql.push_str("$1, $2, $2)");
+            }
+            sql.push_str(" RETURNING id, inventory_id, fingerprint");
+            let mut q = sqlx::query(dynamic(sql)).bind(snapshot_id).bind(t);
+            for (k, _, f) in chunk {
+                let (inventory_id, image_digest, _) = items[*k];
+                q = q
+                    .bind(inventory_id)
+                    .bind(image_digest)
+                    .bind(f.fingerprint.as_str())
+                    .bind(f.kind.as_str())
+                    .bind(f.rule_id.as_str())
+                    .bind(f.severity.as_str())
+                    .bind(f.severity_rank)
+                    .bind(f.status.as_str())
+                    .bind(f.title.as_str())
+                    .bind(f.vulnerability.as_deref())
+                    .bind(f.package.as_deref())
+                    .bind(flag(f.kev))
+                    .bind(f.data.as_str());
+            }
+            let rows = q.fetch_all(&mut *tx).await?;
+            let mut new_ids: HashMap<(i64, String), i64> = HashMap::with_capacity(rows.len());
+            for row in &rows {
+                new_ids.insert(
+                    (row.try_get("inventory_id")?, row.try_get("fingerprint")?),
+                    row.try_get("id")?,
+                );
+            }
+            for (k, change, f) in chunk {
+                let key = (items[*k].0, f.fingerprint.clone());
+                let id = new_ids
+                    .get(&key)
+                    .copied()
+                    .ok_or_else(|| StoreError::NotFound {
+                        kind: "inserted finding",
+                        id: format!("{} of inventory {}", f.fingerprint, key.0),
+                    })?;
+                outs[*k].changes[*change].0 = id;
+            }
         }
-        // Everything still found was seen now, with this snapshot.
-        sqlx::query(
-            "UPDATE findings SET last_seen = $1, snapshot_id = $2 WHERE inventory_id = $3 AND resolved_at IS NULL",
-        )
-        .bind(t)
-        .bind(snapshot_id)
-        .bind(inventory_id)
-        .execute(&mut *tx)
-        .await?;
+        for chunk in resolve.chunks(ID_CHUNK) {
+            sqlx::query(dynamic(format!(
+                "UPDATE findings SET status = 'resolved', resolved_at = $1 WHERE id IN ({})",
+                id_list(chunk)
+            )))
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // Everything still found was seen now, with this snapshot (rows
+        // written above already say so and are not rewritten).
+        for chunk in ids.chunks(ID_CHUNK) {
+            sqlx::query(dynamic(format!(
+                "UPDATE findings SET last_seen = $1, snapshot_id = $2
+                 WHERE inventory_id IN ({}) AND resolved_at IS NULL
+                   AND (last_seen <> $1 OR snapshot_id IS DISTINCT FROM $2)",
+                id_list(chunk)
+            )))
+            .bind(t)
+            .bind(snapshot_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(run) = run {
+            let changes: Vec<&(i64, DeltaChange, Option<String>, Option<String>)> =
+                outs.iter().flat_map(|o| &o.changes).collect();
+            for chunk in changes.chunks((insert_params(self.backend) / 4).max(1)) {
+                let mut sql = String::from(
+                    "INSERT INTO finding_deltas (run_id, finding_id, change, old_severity, new_severity) VALUES ",
+                );
+                for i in 0..chunk.len() {
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    let b = 2 + i * 4;
+                    sql.push_str(&format!("($1, ${}, ${}, ${}, ${})", b, b + 1, b + 2, b + 3));
+                }
+                let mut q = sqlx::query(dynamic(sql)).bind(run);
+                for (finding, change, old_sev, new_sev) in chunk {
+                    q = q
+                        .bind(*finding)
+                        .bind(delta_name(*change))
+                        .bind(old_sev.as_deref())
+                        .bind(new_sev.as_deref());
+                }
+                q.execute(&mut *tx).await?;
+            }
+        }
         tx.commit().await?;
-        Ok(out)
+        Ok(outs)
     }
 
     /// One finding.
@@ -361,8 +497,15 @@ impl Store {
         }
         if let Some(c) = filter.connector_id {
             let p = param(&mut binds, Bind::Int(c));
+            // A connector holds a large share of the images: SQLite (no
+            // statistics) would look every one up through findings_image and
+            // sort them all; `+` keeps it on the sort order's index instead.
+            let col = match self.backend {
+                Backend::Sqlite => "+f.image_digest",
+                Backend::Postgres => "f.image_digest",
+            };
             sql.push_str(&format!(
-                " AND f.image_digest IN (SELECT t.digest FROM tags t JOIN repositories r ON r.id = t.repository_id WHERE r.connector_id = {p})"
+                " AND {col} IN (SELECT t.digest FROM tags t JOIN repositories r ON r.id = t.repository_id WHERE r.connector_id = {p})"
             ));
         }
         if let Some(r) = &filter.repository {
@@ -376,8 +519,9 @@ impl Store {
             sql.push_str(&format!(" AND f.image_digest = {p}"));
         }
         if let Some(k) = filter.kev {
-            let p = param(&mut binds, Bind::Int(flag(k)));
-            sql.push_str(&format!(" AND f.kev = {p}"));
+            // A literal (a flag, not caller text), so the planner can use
+            // the partial index of known-exploited findings.
+            sql.push_str(&format!(" AND f.kev = {}", flag(k)));
         }
         if let Some(v) = &filter.vulnerability {
             let p = param(&mut binds, Bind::Text(v.clone()));
@@ -395,9 +539,11 @@ impl Store {
             if col == "f.id" {
                 sql.push_str(&format!(" AND f.id {op} {pi}"));
             } else {
-                sql.push_str(&format!(
-                    " AND ({col} {op} {pv} OR ({col} = {pv} AND f.id {op} {pi}))"
-                ));
+                // A row-value comparison (same rows as `col < v OR (col = v
+                // AND id < i)`, the columns being NOT NULL): both backends
+                // seek the (col, id) index to the cursor instead of
+                // scanning from the first page.
+                sql.push_str(&format!(" AND ({col}, f.id) {op} ({pv}, {pi})"));
             }
         }
         let dir = if desc { "DESC" } else { "ASC" };
