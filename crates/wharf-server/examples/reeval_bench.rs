@@ -862,8 +862,7 @@ fn random_query(
     let mut q: Vec<(String, String)> = Vec::new();
     let sort = match rng.u32(0..20) {
         0..10 => "severity",
-        10..13 => "first_seen",
-        13..16 => "last_seen",
+        10..15 => "first_seen",
         _ => "id",
     };
     f.sort = FindingSort::parse(sort).unwrap_or_default();
@@ -937,7 +936,7 @@ async fn listing(
     let mut deepest = 0usize;
     let mut vulns = Vec::new();
     let mut images = Vec::new();
-    for sort in ["severity", "first_seen", "last_seen", "id"] {
+    for sort in ["severity", "first_seen", "id"] {
         let mut filter = FindingFilter {
             sort: FindingSort::parse(sort).unwrap_or_default(),
             limit: 1000,

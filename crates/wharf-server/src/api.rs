@@ -981,9 +981,7 @@ async fn list_findings(
     let sort = match q.sort.as_deref() {
         None => FindingSort::Severity,
         Some(s) => FindingSort::parse(s).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "sort {s:?}: use severity, first_seen, last_seen or id"
-            ))
+            ApiError::bad_request(format!("sort {s:?}: use severity, first_seen or id"))
         })?,
     };
     let severities = list(&q.severity);

@@ -705,7 +705,10 @@ fn evaluate_batch(
                                     &inv,
                                     snapshot,
                                     exceptions,
-                                    references.get(&row.image_digest).cloned().unwrap_or_default(),
+                                    references
+                                        .get(&row.image_digest)
+                                        .cloned()
+                                        .unwrap_or_default(),
                                 ),
                             ))
                         })

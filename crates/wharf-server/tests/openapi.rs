@@ -1938,7 +1938,7 @@ async fn live_records_of_a_scanned_image_match_the_documented_schemas() -> TestR
         "get",
         "/api/v1/findings",
         [],
-        "?repository=team/app&sort=last_seen",
+        "?repository=team/app&sort=first_seen",
         admin,
         None
     );

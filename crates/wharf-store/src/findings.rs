@@ -123,20 +123,17 @@ pub enum FindingSort {
     Severity,
     /// Newest first seen first.
     FirstSeen,
-    /// Most recently seen first.
-    LastSeen,
     /// Ascending id.
     Id,
 }
 
 impl FindingSort {
-    /// Parse `severity` (most severe first), `first_seen` (newest first),
-    /// `last_seen` (most recent first), `id` (ascending).
+    /// Parse `severity` (most severe first), `first_seen` (newest first)
+    /// or `id` (ascending).
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "severity" => Self::Severity,
             "first_seen" => Self::FirstSeen,
-            "last_seen" => Self::LastSeen,
             "id" => Self::Id,
             _ => return None,
         })
@@ -147,7 +144,6 @@ impl FindingSort {
         match self {
             Self::Severity => ("f.severity_rank", true),
             Self::FirstSeen => ("f.first_seen", true),
-            Self::LastSeen => ("f.last_seen", true),
             Self::Id => ("f.id", false),
         }
     }
@@ -215,8 +211,10 @@ fn finding_row(row: &AnyRow) -> Result<StoredFinding> {
 
 const FINDING_COLUMNS: &str = "f.id, f.image_digest, i.platform, f.fingerprint, f.kind, f.rule_id, \
     f.severity, f.severity_rank, f.status, f.title, f.vulnerability, f.package, f.kev, f.data, \
-    f.snapshot_id, f.first_seen, f.last_seen, f.resolved_at, f.first_seen AS sort_first, \
-    f.last_seen AS sort_last";
+    CASE WHEN f.resolved_at IS NULL THEN COALESCE(i.snapshot_id, f.snapshot_id) ELSE f.snapshot_id END AS snapshot_id, \
+    f.first_seen, \
+    CASE WHEN f.resolved_at IS NULL THEN COALESCE(i.evaluated_at, f.last_seen) ELSE f.last_seen END AS last_seen, \
+    f.resolved_at";
 
 fn encode_cursor(value: i64, id: i64) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{value}:{id}"))
@@ -233,9 +231,10 @@ fn decode_cursor(cursor: &str) -> Option<(i64, i64)> {
 
 impl Store {
     /// Synchronise an inventory's findings with a new evaluation: insert
-    /// new ones, reopen ones that come back, update changed ones, refresh
-    /// `last_seen` on the rest and resolve the ones no longer found. Rows
-    /// whose stored JSON is unchanged are not rewritten.
+    /// new ones, reopen ones that come back, update changed ones, resolve
+    /// the ones no longer found, and record the evaluation time and
+    /// snapshot on the inventory (an open finding's last seen). Rows whose
+    /// stored JSON is unchanged are not rewritten.
     pub async fn sync_findings(
         &self,
         inventory_id: i64,
@@ -254,8 +253,8 @@ impl Store {
     /// in order), with set-based statements: the stored findings of the
     /// whole batch are read at once, new findings
     /// inserted with multi-row `INSERT`s, resolved ones closed with one
-    /// `UPDATE` per few hundred ids, and `last_seen` refreshed with one
-    /// statement. With `run`, the changes are also recorded as that run's
+    /// `UPDATE` per few hundred ids, and the inventories' evaluation time
+    /// set with one statement. With `run`, the changes are also recorded as that run's
     /// deltas (as [`Store::record_deltas`] does), in the same transaction.
     /// The items' inventory ids must be distinct.
     pub async fn sync_findings_batch(
@@ -423,13 +422,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        // Everything still found was seen now, with this snapshot (rows
-        // written above already say so and are not rewritten).
+        // Everything still found was seen now, with this snapshot: recorded
+        // once per inventory (an open finding's last seen is its
+        // inventory's last evaluation).
         for chunk in ids.chunks(ID_CHUNK) {
             sqlx::query(dynamic(format!(
-                "UPDATE findings SET last_seen = $1, snapshot_id = $2
-                 WHERE inventory_id IN ({}) AND resolved_at IS NULL
-                   AND (last_seen <> $1 OR snapshot_id IS DISTINCT FROM $2)",
+                "UPDATE inventories SET evaluated_at = $1, snapshot_id = $2 WHERE id IN ({})",
                 id_list(chunk)
             )))
             .bind(t)
@@ -567,7 +565,6 @@ impl Store {
             let key: i64 = match filter.sort {
                 FindingSort::Severity => row.try_get("severity_rank")?,
                 FindingSort::FirstSeen => f.first_seen,
-                FindingSort::LastSeen => f.last_seen,
                 FindingSort::Id => f.id,
             };
             last_key = Some((key, f.id));
