@@ -78,7 +78,7 @@ pub async fn new_findings(
         if selected.is_empty() {
             continue;
         }
-        let delivery = format!("{}-{}-{}", hook.id, now(), fastrand_id());
+        let delivery = format!("{}-{}-{}", hook.id, now(), random_id());
         let body = serde_json::json!({
             "event": "findings.new",
             "image": image_digest,
@@ -103,7 +103,8 @@ pub async fn new_findings(
     Ok(())
 }
 
-fn fastrand_id() -> String {
+/// 64 random bits in hex: part of a delivery id receivers can deduplicate on.
+fn random_id() -> String {
     let mut b = [0u8; 8];
     let _ = aws_lc_rs::rand::fill(&mut b);
     hex::encode(b)
