@@ -550,7 +550,12 @@ impl Store {
             " ORDER BY {col} {dir}, f.id {dir} LIMIT {}",
             limit + 1
         ));
-        let mut q = sqlx::query(dynamic(sql.clone()));
+        // Planned with the actual values every time: a cached generic plan
+        // (PostgreSQL switches to one after five executions) does not know
+        // that a connector or repository holds few images, walks the whole
+        // severity index and tests each row — seconds to tens of seconds
+        // with a million findings, against milliseconds with a custom plan.
+        let mut q = sqlx::query(dynamic(sql.clone())).persistent(false);
         for b in binds {
             q = match b {
                 Bind::Text(s) => q.bind(s),
