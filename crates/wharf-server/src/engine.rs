@@ -18,7 +18,7 @@ use wharf_matcher::Database;
 use wharf_policy::{Exception, Exceptions, Finding, Policy};
 use wharf_registry::ClientConfig;
 use wharf_store::NewFinding;
-use wharf_types::{ImageReference, Severity};
+use wharf_types::ImageReference;
 
 use crate::{Config, ServerError};
 
@@ -107,17 +107,6 @@ impl std::fmt::Debug for Engine {
         f.debug_struct("Engine")
             .field("scanner_version", &self.scanner_version)
             .finish_non_exhaustive()
-    }
-}
-
-/// A severity's rank for sorting (critical 4 … unknown 0).
-pub fn severity_rank(s: Severity) -> i64 {
-    match s {
-        Severity::Critical => 4,
-        Severity::High => 3,
-        Severity::Medium => 2,
-        Severity::Low => 1,
-        Severity::Unknown => 0,
     }
 }
 
@@ -322,7 +311,7 @@ fn new_finding(f: &Finding) -> NewFinding {
         kind: f.kind.as_str().to_owned(),
         rule_id: f.rule_id.clone(),
         severity: f.severity.as_str().to_owned(),
-        severity_rank: severity_rank(f.severity),
+        severity_rank: wharf_store::severity_rank(f.severity),
         status: f.status.as_str().to_owned(),
         title: f.title.clone(),
         vulnerability: f.vulnerability.as_ref().map(|v| v.id.clone()),

@@ -39,7 +39,7 @@ pub use catalog::{DiscoveredImage, DiscoveredTag, TagChange};
 pub use crypto::{KEY_LEN, SecretBox};
 pub use error::StoreError;
 pub use findings::{
-    FindingFilter, FindingPage, FindingSort, NewFinding, StoredFinding, SyncOutcome,
+    FindingFilter, FindingPage, FindingSort, NewFinding, StoredFinding, SyncOutcome, severity_rank,
 };
 pub use inventories::StoredInventory;
 pub use model::*;

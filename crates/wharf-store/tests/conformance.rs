@@ -382,6 +382,15 @@ async fn inventories_findings_and_deltas() -> TestResult {
             })
             .await?;
         assert_eq!(kev.items.len(), 1);
+        let medium = store
+            .findings(&FindingFilter {
+                limit: 10,
+                severities: vec!["medium".into()],
+                ..Default::default()
+            })
+            .await?;
+        assert_eq!(medium.items.len(), 1);
+        assert_eq!(medium.items[0].severity, "medium");
         let resolved = store
             .findings(&FindingFilter {
                 limit: 10,
