@@ -2,7 +2,7 @@
 # Findings-listing latency driver: BASE_URL TOKEN N. Pages 200 deep cursors
 # through the default listing, then times N random filtered/sorted listings
 # and prints p50/p95/p99/max as JSON (see bench/results/reeval-*.md).
-import json, random, statistics, sys, time, urllib.request
+import json, random, sys, time, urllib.request
 base, token, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def get(q):
     req = urllib.request.Request(base + "/api/v1/findings?" + q, headers={"Authorization": "Bearer " + token})
