@@ -361,6 +361,11 @@ async fn create_connector(
         .clone()
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request("name is required"))?;
+    if name.len() > 100 || name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "a connector name is at most 100 bytes, without control characters",
+        ));
+    }
     if name.chars().all(|c| c.is_ascii_digit()) {
         return Err(ApiError::bad_request(
             "a connector name cannot be all digits (it would read as an id)",
@@ -827,7 +832,7 @@ async fn scan_image(
     Extension(caller): Extension<Caller>,
     Path(digest): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let image = app.store.image(&digest).await?;
+    app.store.image(&digest).await?;
     // Any connector that holds it.
     let mut chosen = None;
     for c in app.store.connectors().await? {
@@ -838,12 +843,9 @@ async fn scan_image(
     }
     let c =
         chosen.ok_or_else(|| ApiError::bad_request("no connector holds this image any more"))?;
-    // A manual scan always runs: forget the previous scan state.
-    app.store
-        .set_scan_state(&image.digest, ScanState::Discovered, Some(""), None)
-        .await?;
-    let lane = jobs::client_for(&app, &c).await?.0.host().to_owned();
-    let queued = jobs::enqueue_scan(&app, &digest, c.id, &lane, priority::MANUAL).await?;
+    // A manual scan always runs, even if the image is already scanned.
+    let lane = jobs::lane_of(&c)?;
+    let queued = jobs::enqueue_scan(&app, &digest, c.id, &lane, priority::MANUAL, true).await?;
     app.wake.notify_waiters();
     audit(
         &app,

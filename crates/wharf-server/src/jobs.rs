@@ -59,6 +59,10 @@ pub struct ScanJob {
     pub digest: String,
     /// A connector whose registry holds it.
     pub connector_id: i64,
+    /// Scan even when the current analyzers already scanned it (asked for
+    /// through the API).
+    #[serde(default)]
+    pub force: bool,
 }
 
 /// Payload of a re-evaluation job.
@@ -116,6 +120,15 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, ServerError> {
     Ok(Some(b.build().map_err(|e| {
         ServerError::Invalid(format!("patterns: {e}"))
     })?))
+}
+
+/// The queue lane of a connector's jobs: its registry host (no secret
+/// opened, no file written).
+pub fn lane_of(connector: &Connector) -> Result<String, ServerError> {
+    let insecure = connector.spec.insecure || connector.spec.url.starts_with("http://");
+    RegistryEndpoint::parse(&connector.spec.url, insecure)
+        .map(|e| e.host().to_owned())
+        .map_err(|e| ServerError::Invalid(format!("connector {}: {e}", connector.name)))
 }
 
 /// The registry endpoint and client settings of a connector, with its
@@ -345,6 +358,7 @@ async fn discover_inner(app: &App, connector: &Connector) -> Result<(), ServerEr
             connector.id,
             &host,
             prio.max(priority::BACKFILL),
+            false,
         )
         .await?
         {
@@ -365,13 +379,15 @@ async fn discover_inner(app: &App, connector: &Connector) -> Result<(), ServerEr
 }
 
 /// Enqueue a scan of `digest` through `connector_id` (deduplicated by
-/// digest). Returns whether a new job was queued.
+/// digest; `force`: even if already scanned by the current analyzers).
+/// Returns whether a new job was queued.
 pub async fn enqueue_scan(
     app: &App,
     digest: &str,
     connector_id: i64,
     lane: &str,
     priority: i64,
+    force: bool,
 ) -> Result<bool, ServerError> {
     let id = app
         .store
@@ -382,6 +398,7 @@ pub async fn enqueue_scan(
             payload: serde_json::json!(ScanJob {
                 digest: digest.to_owned(),
                 connector_id,
+                force,
             }),
             priority,
             max_attempts: i64::from(app.config.max_attempts),
@@ -426,7 +443,8 @@ pub fn in_scope(scope: InitialScope, tags: &[DiscoveredTag], now: i64) -> Vec<&D
 
 /// Scan one image and evaluate its inventories.
 pub async fn scan(app: &App, job: &ScanJob) -> Result<(), ServerError> {
-    if let Ok(image) = app.store.image(&job.digest).await
+    if !job.force
+        && let Ok(image) = app.store.image(&job.digest).await
         && image.scan_state == ScanState::Scanned
         && image.scanner.as_deref() == Some(app.engine.scanner_version())
     {

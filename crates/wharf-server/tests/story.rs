@@ -311,19 +311,7 @@ async fn story_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn initial_scan_scopes() {
     let work = tempfile::tempdir().unwrap();
-    let vulndb = work.path().join("db");
-    import(
-        &vulndb,
-        &work.path().join("feed"),
-        &[osv(
-            "GHSA-test-0001",
-            "CVE-2099-0001",
-            "urllib3",
-            "1.24.2",
-            "HIGH",
-        )],
-    )
-    .await;
+    let vulndb = urllib3_db(&work).await;
     let images = registry_with_images().await;
     let cases = [
         (

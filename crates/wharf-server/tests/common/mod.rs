@@ -340,6 +340,22 @@ pub async fn import(db_dir: &Path, feed_dir: &Path, records: &[Value]) {
     assert!(report.changed || !report.unchanged.is_empty(), "{report:?}");
 }
 
+/// A database in `work/db` holding one advisory: urllib3 before 1.24.2
+/// (CVE-2099-0001, high), which affects image B of
+/// [`registry_with_images`].
+pub async fn urllib3_db(work: &tempfile::TempDir) -> PathBuf {
+    let db = work.path().join("db");
+    let advisory = osv(
+        "GHSA-test-0001",
+        "CVE-2099-0001",
+        "urllib3",
+        "1.24.2",
+        "HIGH",
+    );
+    import(&db, &work.path().join("feed"), &[advisory]).await;
+    db
+}
+
 /// The connector body for `images`' registry.
 pub fn connector(name: &str, registry: &TestRegistry, scope: Value) -> Value {
     json!({
