@@ -17,7 +17,11 @@
 # content pass is shared, not repeated); trivy / secret >= 5 in wall time.
 # Finding counts of both tools are reported side by side.
 #
-# Usage: [RUNS=3] [WHARF_BENCH_CACHE=DIR] [DEBIAN_MIRROR=URL] bench/content.sh
+# BASELINE=PATH (another wharf binary, e.g. a build of the previous commit)
+# adds the same three wharf runs with that binary, interleaved, and their
+# ratios: a before/after comparison from one run on one machine.
+#
+# Usage: [RUNS=3] [BASELINE=PATH] [WHARF_BENCH_CACHE=DIR] [DEBIAN_MIRROR=URL] bench/content.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
@@ -32,8 +36,16 @@ content_cmd=("$WHARF" scan "$IMAGE" --scanners secret,malware --db-dir "$db" --c
 trivy_cmd=("$trivy" image --cache-dir "$C" --skip-db-update --skip-java-db-update --offline-scan
   --insecure --image-src remote --scanners secret --format json --output "$work/trivy.json" "$IMAGE")
 
+labels=(inventory secret content trivy)
+if [ -n "${BASELINE:-}" ]; then
+  base_inventory_cmd=("$BASELINE" "${inventory_cmd[@]:1}")
+  base_secret_cmd=("$BASELINE" "${secret_cmd[@]:1}")
+  base_content_cmd=("$BASELINE" "${content_cmd[@]:1}")
+  # Baseline first: the findings reported at the end are the new binary's.
+  labels=(base_inventory base_secret base_content "${labels[@]}")
+fi
 for run in $(seq "$RUNS"); do
-  for label in inventory secret content trivy; do
+  for label in "${labels[@]}"; do
     rm -rf "$C"
     cmd="${label}_cmd[@]"
     measure "$label" "$run" "${!cmd}"
@@ -53,7 +65,7 @@ cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo "## Commands (each run cold: cache directory removed first)"
   echo
   echo '```sh'
-  for label in inventory secret content trivy; do
+  for label in "${labels[@]}"; do
     cmd="${label}_cmd[*]"
     echo "${!cmd}"
   done
@@ -69,7 +81,7 @@ for line in open(f"{work}/runs"):
     label, run, wall, rss, user, sys_ = line.split()
     runs[label].append((int(run), float(wall), int(rss) // 1024, float(user) + float(sys_)))
 med = lambda label, i: statistics.median(r[i] for r in runs[label])
-labels = ("inventory", "secret", "content", "trivy")
+labels = [l for l in ("inventory", "secret", "content", "trivy", "base_inventory", "base_secret", "base_content") if runs[l]]
 print("## Runs (raw)\n")
 print("| run of | # | wall s | CPU s (user+sys) | peak RSS MiB |")
 print("|---|---|---|---|---|")
@@ -88,6 +100,13 @@ print(f"- inventory + secrets / inventory alone, wall: {med('secret', 1) / med('
       f"(CPU {med('secret', 3) / med('inventory', 3):.2f})")
 print(f"- Trivy secret scan / wharf secret scan, wall: **{med('trivy', 1) / med('secret', 1):.2f}** "
       f"(goal >= 5; CPU {med('trivy', 3) / med('secret', 3):.2f}; wharf's run also builds the inventory)")
+
+if runs["base_content"]:
+    print("\n## Against the baseline binary (same run; < 1 is faster)\n")
+    for label in ("inventory", "secret", "content"):
+        print(f"- {label}: wall {med(label, 1) / med('base_' + label, 1):.2f}, CPU {med(label, 3) / med('base_' + label, 3):.2f}")
+    print(f"- baseline: content / inventory wall {med('base_content', 1) / med('base_inventory', 1):.2f}; "
+          f"Trivy / secret wall {med('trivy', 1) / med('base_secret', 1):.2f}")
 
 ours = json.load(open(f"{work}/content.json"))["images"][0]
 theirs = json.load(open(f"{work}/trivy.json"))

@@ -23,6 +23,7 @@ use wharf_layer::{EntryKind, LayerError, Limits, walk};
 use wharf_types::{Diagnostic, MalwareFinding, Package, SecretFinding};
 
 use crate::ParseError;
+use crate::content::{self, Records};
 
 /// A file handed to an analyzer.
 pub struct File<'a> {
@@ -122,6 +123,13 @@ pub trait ContentScanner: Send + Sync {
     /// Scan one file. `Ok(None)` means nothing to report; an error becomes
     /// a diagnostic.
     fn scan(&self, file: &File<'_>) -> Result<Option<Output>, ParseError>;
+    /// A scanner for one thread's files, for state that is costly to make
+    /// or cannot be shared (a yara-x `Scanner`). The layer pass makes one
+    /// per scanning thread and layer; the default scans with
+    /// [`ContentScanner::scan`].
+    fn worker(&self) -> Box<dyn ScanWorker + '_> {
+        Box::new(Shared(self))
+    }
     /// Scan the image configuration's texts, redacting in place whatever
     /// must not be shown (a secret in `Env` or in a build step). Findings
     /// use [`wharf_types::Location::Env`], `Label` or `History`.
@@ -133,6 +141,21 @@ pub trait ContentScanner: Send + Sync {
     /// values are kept in the inventory only then).
     fn redacts_config(&self) -> bool {
         false
+    }
+}
+
+/// One thread's [`ContentScanner`] (see [`ContentScanner::worker`]).
+pub trait ScanWorker {
+    /// Scan one file, as [`ContentScanner::scan`].
+    fn scan(&mut self, file: &File<'_>) -> Result<Option<Output>, ParseError>;
+}
+
+/// The default worker: the shared scanner itself.
+struct Shared<'a, S: ?Sized>(&'a S);
+
+impl<S: ContentScanner + ?Sized> ScanWorker for Shared<'_, S> {
+    fn scan(&mut self, file: &File<'_>) -> Result<Option<Output>, ParseError> {
+        self.0.scan(file)
     }
 }
 
@@ -446,63 +469,55 @@ impl AnalyzerSet {
     ///
     /// `tmp` is a private directory for the few files that must be on disk.
     /// Errors are errors of the stream itself (corrupt, truncated, a bomb);
-    /// a file an analyzer cannot parse becomes a diagnostic.
-    pub fn analyze_layer<R: Read>(
+    /// a file an analyzer cannot parse becomes a diagnostic. Content
+    /// scanners run on other threads while the walk goes on (see the
+    /// `content` module); the report is the same whatever the timing.
+    pub fn analyze_layer<R: Read + Send>(
         &self,
         input: R,
         limits: &Limits,
         tmp: &Path,
     ) -> Result<LayerReport, LayerError> {
         let mut report = LayerReport::default();
+        let mut records = Records::default();
         let mut scratch = Vec::new();
-        // Hard links are resolved against files of the same layer.
-        let mut by_path: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        let summary = walk(input, limits, |entry| {
-            match entry.kind {
-                EntryKind::Whiteout(p) => report.whiteouts.push(p.clone()),
-                EntryKind::OpaqueDir(p) => report.opaque_dirs.push(p.clone()),
-                EntryKind::Hardlink(target) => {
-                    let copies: Vec<FileRecord> = by_path
-                        .get(target)
-                        .into_iter()
-                        .flatten()
-                        .map(|&i| FileRecord {
-                            path: entry.path.to_owned(),
-                            ..report.files[i].clone()
-                        })
-                        .collect();
-                    report.files.extend(copies);
-                }
-                EntryKind::Dir => report.facts.record(entry.path, entry.mode, true, 0),
-                EntryKind::File => {
-                    report
-                        .facts
-                        .record(entry.path, entry.mode, false, entry.size);
-                    let who = self.wanted_by(entry.path, entry.mode, entry.size, &mut scratch);
-                    if who.is_empty() {
-                        return Ok(());
+        let mut entry_no = 0u64;
+        let shared = content::Shared::new();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let summary = std::thread::scope(|scope| {
+            let mut pool = content::Pool::start(scope, &self.scanners, &shared, threads);
+            let summary = walk(input, limits, |entry| {
+                entry_no += 1;
+                match entry.kind {
+                    EntryKind::Whiteout(p) => report.whiteouts.push(p.clone()),
+                    EntryKind::OpaqueDir(p) => report.opaque_dirs.push(p.clone()),
+                    EntryKind::Hardlink(target) => records.link(entry_no, entry.path, target),
+                    EntryKind::Dir => report.facts.record(entry.path, entry.mode, true, 0),
+                    EntryKind::File => {
+                        report
+                            .facts
+                            .record(entry.path, entry.mode, false, entry.size);
+                        let who = self.wanted_by(entry.path, entry.mode, entry.size, &mut scratch);
+                        if !who.is_empty() {
+                            self.run(
+                                &who,
+                                (entry_no, entry.path, entry.mode, entry.size),
+                                entry.reader,
+                                tmp,
+                                &mut records,
+                                &mut pool,
+                            )?;
+                        }
                     }
-                    let outputs = self.run(
-                        &who,
-                        entry.path,
-                        entry.mode,
-                        entry.size,
-                        entry.reader,
-                        tmp,
-                        &mut report.diagnostics,
-                    )?;
-                    for record in outputs {
-                        by_path
-                            .entry(record.path.clone())
-                            .or_default()
-                            .push(report.files.len());
-                        report.files.push(record);
-                    }
+                    _ => {}
                 }
-                _ => {}
-            }
-            Ok(())
+                Ok(())
+            });
+            // Even after a failed walk: the scanning threads must end.
+            pool.finish(&mut records);
+            summary
         })?;
+        (report.files, report.diagnostics) = records.finish();
         report.entries = summary.entries;
         report.uncompressed_bytes = summary.uncompressed_bytes;
         report
@@ -520,8 +535,41 @@ impl AnalyzerSet {
     /// the walk never leaves `root`.
     pub fn analyze_dir(&self, root: &Path) -> std::io::Result<LayerReport> {
         let mut report = LayerReport::default();
+        let mut records = Records::default();
         let mut scratch = Vec::new();
+        let mut entry_no = 0u64;
         let tmp = tempfile::tempdir()?;
+        let shared = content::Shared::new();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        std::thread::scope(|scope| {
+            let mut pool = content::Pool::start(scope, &self.scanners, &shared, threads);
+            let walked = self.walk_dir(
+                root,
+                tmp.path(),
+                &mut report,
+                &mut records,
+                &mut pool,
+                &mut scratch,
+                &mut entry_no,
+            );
+            pool.finish(&mut records);
+            walked
+        })?;
+        (report.files, report.diagnostics) = records.finish();
+        Ok(report)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn walk_dir(
+        &self,
+        root: &Path,
+        tmp: &Path,
+        report: &mut LayerReport,
+        records: &mut Records,
+        pool: &mut content::Pool<'_>,
+        scratch: &mut Vec<usize>,
+        entry_no: &mut u64,
+    ) -> std::io::Result<()> {
         let mut stack = vec![root.to_path_buf()];
         while let Some(dir) = stack.pop() {
             let mut entries: Vec<_> = std::fs::read_dir(&dir)?.filter_map(Result::ok).collect();
@@ -539,6 +587,7 @@ impl AnalyzerSet {
                     continue;
                 };
                 report.entries += 1;
+                *entry_no += 1;
                 use std::os::unix::fs::PermissionsExt as _;
                 let mode = meta.permissions().mode() & 0o7777;
                 if meta.is_dir() {
@@ -553,7 +602,7 @@ impl AnalyzerSet {
                     continue;
                 }
                 report.facts.record(&rel, mode, false, meta.len());
-                let who = self.wanted_by(&rel, mode, meta.len(), &mut scratch);
+                let who = self.wanted_by(&rel, mode, meta.len(), scratch);
                 if who.is_empty() {
                     continue;
                 }
@@ -561,78 +610,82 @@ impl AnalyzerSet {
                 let mut f = match std::fs::File::open(e.path()) {
                     Ok(f) => f,
                     Err(err) => {
-                        report.diagnostics.push(Diagnostic {
-                            path: rel.clone(),
-                            analyzer: "dir".into(),
-                            message: err.to_string(),
-                        });
+                        records.diagnostic(
+                            (*entry_no, 0),
+                            Diagnostic {
+                                path: rel.clone(),
+                                analyzer: "dir".into(),
+                                message: err.to_string(),
+                            },
+                        );
                         continue;
                     }
                 };
-                let outputs = self
-                    .run(
-                        &who,
-                        &rel,
-                        mode,
-                        meta.len(),
-                        &mut f,
-                        tmp.path(),
-                        &mut report.diagnostics,
-                    )
-                    .map_err(std::io::Error::other)?;
-                report.files.extend(outputs);
+                self.run(
+                    &who,
+                    (*entry_no, &rel, mode, meta.len()),
+                    &mut f,
+                    tmp,
+                    records,
+                    pool,
+                )
+                .map_err(std::io::Error::other)?;
             }
         }
-        Ok(report)
+        Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Reads one wanted file once, runs its analyzers and hands its bytes
+    /// to the content scanners that want it. `entry` is (entry number,
+    /// path, mode, size).
     fn run(
         &self,
         who: &Wanted,
-        path: &str,
-        mode: u32,
-        size: u64,
+        (entry_no, path, mode, size): (u64, &str, u32, u64),
         reader: &mut dyn Read,
         tmp: &Path,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> Result<Vec<FileRecord>, LayerError> {
+        records: &mut Records,
+        pool: &mut content::Pool<'_>,
+    ) -> Result<(), LayerError> {
         let read_err = |e: std::io::Error| LayerError::Visitor(format!("{path}: {e}"));
-        let analyzers: Vec<&dyn Analyzer> = who
-            .analyzers
-            .iter()
-            .map(|&i| self.analyzers[i].as_ref())
-            .collect();
-        let scanners: Vec<&dyn ContentScanner> = who
-            .scanners
-            .iter()
-            .map(|&i| self.scanners[i].as_ref())
-            .collect();
-        let mut within: Vec<&dyn Analyzer> = Vec::new();
-        for a in analyzers {
-            if size > a.max_file_size() {
-                diagnostics.push(Diagnostic {
+        let mut place = 0u64;
+        let mut diagnostic = |records: &mut Records, analyzer: &str, message: String| {
+            records.diagnostic(
+                (entry_no, place),
+                Diagnostic {
                     path: path.to_owned(),
-                    analyzer: a.name().to_owned(),
-                    message: format!(
+                    analyzer: analyzer.to_owned(),
+                    message,
+                },
+            );
+            place += 1;
+        };
+        let mut within: Vec<&dyn Analyzer> = Vec::new();
+        for a in who.analyzers.iter().map(|&i| self.analyzers[i].as_ref()) {
+            if size > a.max_file_size() {
+                diagnostic(
+                    records,
+                    a.name(),
+                    format!(
                         "not analyzed: {size} bytes is over the {}-byte limit",
                         a.max_file_size()
                     ),
-                });
+                );
             } else {
                 within.push(a);
             }
         }
-        if within.is_empty() && scanners.is_empty() {
-            return Ok(Vec::new());
+        let scanners = !who.scanners.is_empty();
+        if within.is_empty() && !scanners {
+            return Ok(());
         }
-        // One read of the content serves every analyzer of this file.
+        // One read of the content serves every analyzer and scanner.
         let mut bytes = Vec::new();
         let mut disk = None;
         if within.iter().any(|a| a.needs_disk()) {
             let mut f = tempfile::NamedTempFile::new_in(tmp).map_err(read_err)?;
             std::io::copy(reader, &mut f).map_err(read_err)?;
-            if within.iter().any(|a| !a.needs_disk()) || !scanners.is_empty() {
+            if within.iter().any(|a| !a.needs_disk()) || scanners {
                 bytes = std::fs::read(f.path()).map_err(read_err)?;
             }
             disk = Some(f);
@@ -648,27 +701,31 @@ impl AnalyzerSet {
             bytes: &bytes,
             disk: disk.as_ref().map(tempfile::NamedTempFile::path),
         };
-        let mut out = Vec::new();
-        let results = within
-            .iter()
-            .map(|a| (a.name(), a.analyze(&file)))
-            .chain(scanners.iter().map(|s| (s.name(), s.scan(&file))));
-        for (name, result) in results {
-            match result {
-                Ok(Some(output)) => out.push(FileRecord {
-                    path: path.to_owned(),
-                    analyzer: name.to_owned(),
-                    output,
-                }),
+        for (i, a) in within.iter().enumerate() {
+            match a.analyze(&file) {
+                Ok(Some(output)) => records.file(
+                    (entry_no, i as u64),
+                    FileRecord {
+                        path: path.to_owned(),
+                        analyzer: a.name().to_owned(),
+                        output,
+                    },
+                ),
                 Ok(None) => {}
-                Err(e) => diagnostics.push(Diagnostic {
-                    path: path.to_owned(),
-                    analyzer: name.to_owned(),
-                    message: e.message,
-                }),
+                Err(e) => diagnostic(records, a.name(), e.message),
             }
         }
-        Ok(out)
+        if scanners {
+            let job = content::Job {
+                entry: entry_no,
+                path: path.to_owned(),
+                mode,
+                bytes,
+                scanners: who.scanners.clone(),
+            };
+            pool.submit(job, records);
+        }
+        Ok(())
     }
 }
 
@@ -900,6 +957,109 @@ mod tests {
         };
         assert_eq!(set.scan_config(&mut config).len(), 1);
         assert_eq!(config.env, ["TOKEN=*****", "PATH=/bin"]);
+    }
+
+    /// A scanner whose workers count themselves: the pass must scan
+    /// through [`ContentScanner::worker`], one per thread.
+    struct CountingScanner {
+        workers: std::sync::atomic::AtomicUsize,
+    }
+
+    struct CountingWorker;
+
+    impl ScanWorker for CountingWorker {
+        fn scan(&mut self, file: &File<'_>) -> Result<Option<Output>, ParseError> {
+            TokenScanner.scan(file)
+        }
+    }
+
+    impl ContentScanner for CountingScanner {
+        fn name(&self) -> &'static str {
+            "token"
+        }
+        fn version(&self) -> String {
+            "1".into()
+        }
+        fn wants(&self, path: &str, mode: u32, size: u64) -> bool {
+            TokenScanner.wants(path, mode, size)
+        }
+        fn scan(&self, _file: &File<'_>) -> Result<Option<Output>, ParseError> {
+            Err(ParseError::new("", "the layer pass scans through workers"))
+        }
+        fn worker(&self) -> Box<dyn ScanWorker + '_> {
+            self.workers
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Box::new(CountingWorker)
+        }
+    }
+
+    #[test]
+    fn scanning_threads_keep_tar_order_and_hard_links() {
+        // Enough files for many batches, scanned on other threads; records
+        // must come out exactly in tar order whatever the timing, with hard
+        // links copying what their target produced, for a plain and a
+        // gzip-compressed (decompressed on its own thread) layer alike.
+        let scanner = Arc::new(CountingScanner {
+            workers: Default::default(),
+        });
+        let set = AnalyzerSet::new(vec![Box::new(LineAnalyzer)])
+            .expect("globs")
+            .with_scanners(vec![scanner.clone()]);
+        let mut entries: Vec<(String, Vec<u8>, Option<String>)> = Vec::new();
+        let mut want: Vec<(String, &str)> = Vec::new();
+        for i in 0..600 {
+            let (path, data) = if i % 7 == 0 {
+                (format!("app{i}/pkgs.txt"), format!("TOKEN={i} 1\n"))
+            } else if i % 3 == 0 {
+                (format!("etc/{i}.env"), format!("TOKEN={i}\n"))
+            } else {
+                (format!("etc/{i}.txt"), "x".repeat(i % 90))
+            };
+            let mut produced = Vec::new();
+            if path.ends_with("pkgs.txt") {
+                produced.push("lines");
+            }
+            if data.len() <= 64 && data.contains("TOKEN=") {
+                produced.push("token");
+            }
+            want.extend(produced.iter().map(|a| (path.clone(), *a)));
+            if i % 50 == 0 {
+                let link = format!("links/{i}");
+                want.extend(produced.iter().map(|a| (link.clone(), *a)));
+                entries.push((path.clone(), data.into_bytes(), None));
+                entries.push((link, Vec::new(), Some(path)));
+            } else {
+                entries.push((path, data.into_bytes(), None));
+            }
+        }
+        let refs: Vec<(&str, &[u8], u32, Option<&str>)> = entries
+            .iter()
+            .map(|(p, d, l)| (p.as_str(), d.as_slice(), 0o644, l.as_deref()))
+            .collect();
+        let tar = layer(&refs);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &tar).expect("gzip");
+        let gz = gz.finish().expect("gzip");
+        let tmp = tempfile::tempdir().expect("tmp");
+        for input in [&tar[..], &gz[..]] {
+            let report = set
+                .analyze_layer(input, &Limits::default(), tmp.path())
+                .expect("layer");
+            let got: Vec<(String, &str)> = report
+                .files
+                .iter()
+                .map(|r| (r.path.clone(), r.analyzer.as_str()))
+                .collect();
+            assert_eq!(got, want);
+            assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+            assert_eq!(report.uncompressed_bytes, tar.len() as u64);
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let made = scanner.workers.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            (2..=2 * threads).contains(&made),
+            "at most one worker per scanning thread and layer: {made}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! never read outside what they are given; the layer engine decides which
 //! files reach which parser.
 
+mod content;
 mod error;
 
 mod builtin;

@@ -3,6 +3,8 @@
 use std::io::{self, BufRead, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::Scope;
 
 /// A layer's compression, as found in its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,9 +95,178 @@ impl<R: Read> Read for Guard<R> {
     }
 }
 
+/// A reader of the uncompressed stream that knows how much it delivered.
+pub(crate) trait Uncompressed: Read {
+    /// Uncompressed bytes read so far.
+    fn uncompressed(&self) -> u64;
+}
+
+impl<R: Read> Uncompressed for Guard<R> {
+    fn uncompressed(&self) -> u64 {
+        self.uncompressed
+    }
+}
+
+/// Size of the chunks [`Piped`] moves between threads.
+const CHUNK: usize = 1 << 20;
+/// Chunks decoded ahead of the reader.
+const AHEAD: usize = 4;
+
+/// Reads a stream on another thread, [`CHUNK`] bytes at a time and at
+/// most [`AHEAD`] chunks ahead, so that producing the bytes (decompressing
+/// them) overlaps with consuming them. An error of the inner reader is
+/// handed over as is, after the bytes read before it; dropping the reader
+/// stops the thread after at most one more chunk.
+pub(crate) struct Piped {
+    chunks: Receiver<io::Result<Vec<u8>>>,
+    /// Emptied chunks go back to the thread to be refilled.
+    spent: Sender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+    delivered: u64,
+    failed: bool,
+}
+
+impl Piped {
+    /// Starts reading `inner` on a thread of `scope`.
+    pub(crate) fn spawn<'scope, R: Read + Send + 'scope>(
+        scope: &'scope Scope<'scope, '_>,
+        mut inner: R,
+    ) -> Self {
+        let (tx, chunks) = mpsc::sync_channel::<io::Result<Vec<u8>>>(AHEAD);
+        let (spent, recycled) = mpsc::channel::<Vec<u8>>();
+        scope.spawn(move || {
+            loop {
+                let mut buf = recycled.try_recv().unwrap_or_default();
+                buf.resize(CHUNK, 0);
+                let mut n = 0;
+                while n < CHUNK {
+                    match inner.read(&mut buf[n..]) {
+                        Ok(0) => break,
+                        Ok(k) => n += k,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            buf.truncate(n);
+                            if n > 0 && tx.send(Ok(buf)).is_err() {
+                                return;
+                            }
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+                if n == 0 {
+                    return; // end of stream: the closed channel says so
+                }
+                buf.truncate(n);
+                if tx.send(Ok(buf)).is_err() {
+                    return; // the reader is gone
+                }
+            }
+        });
+        Self {
+            chunks,
+            spent,
+            current: Vec::new(),
+            pos: 0,
+            delivered: 0,
+            failed: false,
+        }
+    }
+}
+
+impl Read for Piped {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.current.len() {
+            if self.failed {
+                return Err(io::Error::other("read after a failed read"));
+            }
+            match self.chunks.recv() {
+                Ok(Ok(next)) => {
+                    let old = std::mem::replace(&mut self.current, next);
+                    self.pos = 0;
+                    let _ = self.spent.send(old);
+                }
+                Ok(Err(e)) => {
+                    self.failed = true;
+                    return Err(e);
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        self.delivered += n as u64;
+        Ok(n)
+    }
+}
+
+impl Uncompressed for Piped {
+    fn uncompressed(&self) -> u64 {
+        self.delivered
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn piped_delivers_every_byte_then_the_error() {
+        // 2.5 chunks, then an error from the inner reader.
+        struct Source {
+            data: Vec<u8>,
+            pos: usize,
+        }
+        impl Read for Source {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.pos == self.data.len() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "corrupt deflate stream",
+                    ));
+                }
+                // Short reads, as a decoder makes.
+                let n = buf.len().min(self.data.len() - self.pos).min(70_000);
+                buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+                self.pos += n;
+                Ok(n)
+            }
+        }
+        let data: Vec<u8> = (0..CHUNK * 5 / 2).map(|i| (i % 251) as u8).collect();
+        std::thread::scope(|s| {
+            let mut p = Piped::spawn(
+                s,
+                Source {
+                    data: data.clone(),
+                    pos: 0,
+                },
+            );
+            let mut got = Vec::new();
+            let err = p
+                .read_to_end(&mut got)
+                .expect_err("the inner error arrives");
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            assert_eq!(err.to_string(), "corrupt deflate stream");
+            assert_eq!(got, data, "every byte before the error");
+            assert_eq!(p.uncompressed(), data.len() as u64);
+        });
+        // A clean end of stream.
+        std::thread::scope(|s| {
+            let mut p = Piped::spawn(s, &data[..]);
+            let mut got = Vec::new();
+            p.read_to_end(&mut got).expect("clean end");
+            assert_eq!(got, data);
+        });
+        // A reader dropped early stops the thread (the scope would hang otherwise).
+        std::thread::scope(|s| {
+            let mut p = Piped::spawn(s, io::repeat(7));
+            let mut one = [0u8; 10];
+            p.read_exact(&mut one).expect("bytes");
+            drop(p);
+        });
+    }
 
     #[test]
     fn sniffs() {

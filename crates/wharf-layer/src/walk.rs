@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::path::{WHITEOUT_OPAQUE, WHITEOUT_PREFIX, normalize};
-use crate::read::{Compression, Counting, Guard, Tripped, sniff};
+use crate::read::{Compression, Counting, Guard, Piped, Tripped, Uncompressed, sniff};
 
 /// Caps that keep a hostile layer from exhausting memory, disk or time.
 #[derive(Debug, Clone)]
@@ -157,10 +157,14 @@ impl<R: Read> Read for Recording<'_, R> {
 
 /// Walk a layer stream once, calling `on_entry` for every entry that is
 /// safe to consider. See the crate documentation for what is checked.
-pub fn walk<R: Read>(
+///
+/// A compressed stream is decompressed on a thread of its own, a chunk
+/// ahead of the tar parser and the callback, so that decompression and
+/// whatever the callback does overlap on a multi-core machine.
+pub fn walk<R: Read + Send>(
     input: R,
     limits: &Limits,
-    mut on_entry: impl FnMut(Entry<'_>) -> Result<(), LayerError>,
+    on_entry: impl FnMut(Entry<'_>) -> Result<(), LayerError>,
 ) -> Result<WalkSummary, LayerError> {
     let compressed = Arc::new(AtomicU64::new(0));
     let mut raw = BufReader::with_capacity(
@@ -176,7 +180,7 @@ pub fn walk<R: Read>(
         reason: e.to_string(),
     })?;
     let compression = sniff(prefix);
-    let decoded: Box<dyn Read> = match compression {
+    let decoded: Box<dyn Read + Send> = match compression {
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(raw)),
         Compression::Zstd => {
             Box::new(
@@ -199,7 +203,41 @@ pub fn walk<R: Read>(
         ratio_floor: limits.ratio_floor,
         tripped: tripped.clone(),
     };
-    let mut archive = tar::Archive::new(guard);
+    let context = Context {
+        limits,
+        compression,
+        compressed: &compressed,
+        tripped: &tripped,
+    };
+    if compression == Compression::None {
+        walk_tar(guard, &context, on_entry)
+    } else {
+        std::thread::scope(|scope| walk_tar(Piped::spawn(scope, guard), &context, on_entry))
+    }
+}
+
+/// What [`walk_tar`] needs to know about the stream beneath the tar.
+struct Context<'a> {
+    limits: &'a Limits,
+    compression: Compression,
+    /// Compressed bytes read so far.
+    compressed: &'a AtomicU64,
+    /// Which size cap cut the stream off, if one did.
+    tripped: &'a Mutex<Option<Tripped>>,
+}
+
+fn walk_tar<S: Uncompressed>(
+    source: S,
+    context: &Context<'_>,
+    mut on_entry: impl FnMut(Entry<'_>) -> Result<(), LayerError>,
+) -> Result<WalkSummary, LayerError> {
+    let Context {
+        limits,
+        compression,
+        compressed,
+        tripped,
+    } = *context;
+    let mut archive = tar::Archive::new(source);
     let mut summary = WalkSummary {
         compression,
         entries: 0,
@@ -355,7 +393,7 @@ pub fn walk<R: Read>(
     // truncation is detected and the caller's digest covers every byte.
     let mut rest = archive.into_inner();
     io::copy(&mut rest, &mut io::sink()).map_err(|e| classify(e, summary.entries, &last_path))?;
-    summary.uncompressed_bytes = rest.uncompressed;
+    summary.uncompressed_bytes = rest.uncompressed();
     summary.compressed_bytes = compressed.load(Ordering::Relaxed);
     Ok(summary)
 }
