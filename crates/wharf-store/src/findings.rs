@@ -488,17 +488,23 @@ impl Store {
         let mut binds: Vec<Bind> = Vec::new();
         any_of(&mut sql, &mut binds, "f.kind", &filter.kinds);
         any_of(&mut sql, &mut binds, "f.severity", &filter.severities);
-        // The same filter on the rank (derived from the severity one to
-        // one), which the sort indexes lead with: a rare severity under the
-        // severity sort becomes an index seek instead of a walk past every
-        // more severe finding.
+        // Under the severity sort, the same filter on the rank (derived
+        // from the severity one to one), which that sort's indexes lead
+        // with: a rare severity becomes an index seek instead of a walk
+        // past every more severe finding. Under the other sorts it would
+        // lure SQLite (no statistics) into reading every finding of those
+        // severities through the rank index and sorting them, where
+        // walking the sort's own index stops after a page of matches.
         let ranks: Vec<String> = filter
             .severities
             .iter()
             .filter_map(|s| wharf_types::Severity::parse(s))
             .map(|s| severity_rank(s).to_string())
             .collect();
-        if !ranks.is_empty() && ranks.len() == filter.severities.len() {
+        if filter.sort == FindingSort::Severity
+            && !ranks.is_empty()
+            && ranks.len() == filter.severities.len()
+        {
             // Integers from a fixed table: inlined.
             sql.push_str(&format!(" AND f.severity_rank IN ({})", ranks.join(", ")));
         }
