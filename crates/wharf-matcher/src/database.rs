@@ -54,6 +54,9 @@ struct Candidate {
     requirements: Option<Vec<Requirement>>,
     /// RPM modularity stream (`nodejs:18`) the entry applies to, if any.
     modularity: Option<String>,
+    /// Oracle Linux: the flavour of the fixed version, which the installed
+    /// version must share.
+    flavour: Option<Flavour>,
     status: FixStatus,
     fixed: Vec<String>,
     distro_severity: Option<String>,
@@ -101,6 +104,30 @@ fn module_stream(label: &str) -> Option<String> {
     match (parts.next(), parts.next()) {
         (Some(n), Some(s)) if !n.is_empty() && !s.is_empty() => Some(format!("{n}:{s}")),
         _ => None,
+    }
+}
+
+/// The build flavour of an Oracle Linux package version. Oracle ships some
+/// packages also as Ksplice user-space builds (`2.17-157.ksplice1.el7`)
+/// and FIPS builds (`3.6.16-4.0.1.el8_fips`), each with its own errata: a
+/// fixed version applies only to an installed version of the same flavour
+/// (a `ksplice1` fix says nothing about the plain or the `ksplice2` build).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Flavour {
+    ksplice: Option<String>,
+    fips: bool,
+}
+
+impl Flavour {
+    fn of(version: &str) -> Self {
+        let lower = version.to_ascii_lowercase();
+        Self {
+            ksplice: lower
+                .split('.')
+                .find(|part| part.starts_with("ksplice"))
+                .map(str::to_owned),
+            fips: lower.ends_with("_fips"),
+        }
     }
 }
 
@@ -249,6 +276,7 @@ fn candidate(meta: &Arc<Meta>, scheme: Scheme, af: &Affected) -> Candidate {
         versions: af.versions.iter().cloned().collect(),
         requirements,
         modularity: af.modularity.clone(),
+        flavour: None,
         status: af.status,
         fixed,
         distro_severity: af.distro_severity.clone(),
@@ -322,12 +350,15 @@ impl Database {
                 let Some(scheme) = Scheme::from_osv_ecosystem(&af.ecosystem) else {
                     continue;
                 };
-                let c = candidate(&meta, scheme, af);
+                let mut c = candidate(&meta, scheme, af);
                 if c.partly_unparsable {
                     db.unparsable += 1;
                 }
                 db.entries += 1;
                 let key = canonical_ecosystem(&af.ecosystem);
+                if key.starts_with("Oracle Linux:") {
+                    c.flavour = c.fixed.first().map(|f| Flavour::of(f));
+                }
                 if !db.index.contains_key(key.as_ref()) {
                     db.index
                         .insert(key.clone().into_owned(), FxHashMap::default());
@@ -399,6 +430,12 @@ impl Database {
                     // A module stream's advisory applies only to packages
                     // installed from that stream.
                     if c.modularity.is_some() && c.modularity != *stream {
+                        continue;
+                    }
+                    if c.flavour
+                        .as_ref()
+                        .is_some_and(|f| *f != Flavour::of(version))
+                    {
                         continue;
                     }
                     let v = parsed.get_or_insert_with(|| Version::parse(c.scheme, version).ok());
@@ -655,6 +692,46 @@ mod tests {
         );
         p.modularity_label = Some("nginx:1.16:8040020210610090125:9f9e2e7e".into());
         assert!(d.match_inventory(&inventory(Some(os), vec![p])).is_empty());
+    }
+
+    /// Oracle Linux Ksplice and FIPS builds are matched only by fixes of
+    /// their own flavour, and plain builds only by plain fixes.
+    #[test]
+    fn oracle_flavours_match_their_own_fixes() {
+        let mut a = Advisory::new("CVE-2000-0003", "test");
+        for fixed in [
+            "2:2.17-157.ksplice1.el7_3.4",
+            "2.17-160.el7",
+            "2.17-158.el7_fips",
+        ] {
+            let mut af = Affected::new("Oracle Linux:7", "glibc");
+            af.ranges.push(wharf_vulndb::Range::fixed_in(fixed));
+            a.affected.push(af);
+        }
+        let d = db(vec![a]);
+        let os = OsInfo {
+            family: "oracle".into(),
+            version: "7.9".into(),
+            codename: None,
+            pretty_name: None,
+            distroless: false,
+        };
+        let fixes = |release: &str, epoch: Option<u32>| -> Vec<Vec<String>> {
+            let mut p = Package::new(Ecosystem::Rpm, "glibc", release, "rpmdb");
+            p.epoch = epoch;
+            d.match_inventory(&inventory(Some(os.clone()), vec![p]))
+                .into_iter()
+                .map(|m| m.fixed_versions)
+                .collect()
+        };
+        assert_eq!(
+            fixes("2.17-156.ksplice1.el7", Some(2)),
+            [["2:2.17-157.ksplice1.el7_3.4"]]
+        );
+        // The plain build: not the epoch-2 Ksplice fix, only the plain one.
+        assert_eq!(fixes("2.17-159.el7", None), [["2.17-160.el7"]]);
+        assert_eq!(fixes("2.17-157.el7_fips", None), [["2.17-158.el7_fips"]]);
+        assert!(fixes("2.17-156.ksplice2.el7", Some(2)).is_empty());
     }
 
     /// Product-stream ecosystems (Red Hat, SUSE) match the release of the

@@ -77,6 +77,7 @@ pub(crate) fn normalize_name_cow<'a>(osv_ecosystem: &str, name: &'a str) -> Cow<
 /// | `Red Hat:rhel_e4s:9.2::appstream`, `Red Hat:enterprise_linux:9::baseos` | `Red Hat:9` |
 /// | `SUSE Linux Enterprise Server:sles:15:sp4::module-basesystem` | `SUSE Linux Enterprise Server:15.4` |
 /// | `SUSE:Linux Enterprise Server 15 SP4` | `SUSE Linux Enterprise Server:15.4` |
+/// | `SUSE:Linux Enterprise Micro 5.3` | `SUSE Linux Enterprise Micro:5.3` |
 /// | `Oracle Linux:ol8_baseos_latest::ol8_baseos_latest` | `Oracle Linux:8` |
 /// | `Amazon Linux:amazon_linux_2023::al2023_appstream` | `Amazon Linux:2023` |
 /// | `Ubuntu:ubuntu_pro:22.04::main` | `Ubuntu:Pro:22.04:LTS` |
@@ -101,6 +102,10 @@ pub fn canonical_ecosystem(ecosystem: &str) -> Cow<'_, str> {
             let minor = if sp.is_empty() { "0" } else { sp };
             Some(format!("SUSE Linux Enterprise Server:{major}.{minor}"))
         }
+        ["SUSE", product] if product.starts_with("Linux Enterprise Micro ") => Some(format!(
+            "SUSE Linux Enterprise Micro:{}",
+            product.trim_start_matches("Linux Enterprise Micro ")
+        )),
         ["SUSE", product] if product.starts_with("Linux Enterprise Server ") => {
             let rest = product.trim_start_matches("Linux Enterprise Server ");
             let (major, minor) = match rest.split_once(" SP") {
@@ -167,6 +172,10 @@ impl OsEcosystems {
                 } else {
                     format!("{}.0", o.version)
                 }
+            )),
+            "sle-micro" => Some(format!(
+                "SUSE Linux Enterprise Micro:{}",
+                major_minor(&o.version)
             )),
             "opensuse-leap" => Some(format!("openSUSE:Leap {}", major_minor(&o.version))),
             "opensuse-tumbleweed" => Some("openSUSE:Tumbleweed".to_owned()),
@@ -297,6 +306,10 @@ mod tests {
             (
                 "SUSE:Linux Enterprise Server 15 SP5",
                 "SUSE Linux Enterprise Server:15.5",
+            ),
+            (
+                "SUSE:Linux Enterprise Micro 5.3",
+                "SUSE Linux Enterprise Micro:5.3",
             ),
             (
                 "SUSE:Linux Enterprise Server 12",

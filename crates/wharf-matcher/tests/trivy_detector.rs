@@ -57,6 +57,14 @@ const SKIPPED: &[(&str, &str, &str)] = &[
         INVALID_DB,
     ),
     ("library.expected.json", "malformed JSON", INVALID_DB),
+    (
+        "ospkg/amazon.expected.json",
+        "Get returns an error",
+        INVALID_DB,
+    ),
+    ("ospkg/photon.expected.json", "invalid bucket", INVALID_DB),
+    ("ospkg/suse.expected.json", "broken bucket", INVALID_DB),
+    ("ospkg/oracle.expected.json", "malformed", INVALID_DB),
     // Ubuntu ESM: trivy appends `-ESM` to the OS version when ESM is
     // enabled and strips it for lookup (and treats EOL releases as
     // outdated). wharf's OS detection never produces that suffix.
@@ -81,10 +89,11 @@ const SKIPPED: &[(&str, &str, &str)] = &[
     ("ospkg/alpine.expected.json", "No src name", REPO_RELEASE),
     // Per-architecture fixed versions (`Entries[].Arches`): wharf's
     // `Affected` has no architecture.
+    ("ospkg/rocky.expected.json", "happy path", PER_ARCH),
     (
-        "ospkg/rocky.expected.json",
-        "happy path",
-        "per-architecture fixed versions are not modelled",
+        "ospkg/oracle.expected.json",
+        "different fixed versions for different arches",
+        PER_ARCH,
     ),
     // Julia: wharf has no Julia ecosystem.
     (
@@ -123,6 +132,7 @@ const SKIPPED: &[(&str, &str, &str)] = &[
 const INVALID_DB: &str =
     "malformed trivy-db bucket: a trivy-db decoding error, no wharf equivalent";
 const REPO_RELEASE: &str = "apk repository release override is not modelled";
+const PER_ARCH: &str = "per-architecture fixed versions are not modelled";
 const SEAL: &str = "fixtures/seal.yaml is missing from the shared test data";
 
 /// Upstream OS detector fixtures not copied (whole files), with the reason.
@@ -130,24 +140,8 @@ const SEAL: &str = "fixtures/seal.yaml is missing from the shared test data";
 /// need data wharf does not model).
 const NOT_COPIED: &[(&str, &str)] = &[
     (
-        "ospkg/amazon",
-        "not converted: trivy keys Amazon Linux by its own release buckets (1, 2, 2022, 2023); wharf matches OSV `Amazon Linux:<release>`",
-    ),
-    (
-        "ospkg/oracle",
-        "ksplice/fips release handling (trivy-specific) not modelled",
-    ),
-    (
         "ospkg/redhat",
         "Red Hat matching needs CPE/content sets; no key in keys.rs",
-    ),
-    (
-        "ospkg/suse",
-        "not converted: trivy-db SUSE CVRF buckets; wharf matches OSV `SUSE Linux Enterprise Server:<release>` product streams",
-    ),
-    (
-        "ospkg/photon",
-        "not converted: trivy-db Photon buckets; wharf matches OSV `Photon OS:<release>`",
     ),
     (
         "ospkg/bottlerocket",
@@ -184,6 +178,20 @@ const FILES: &[(&str, Option<(Ecosystem, &str)>)] = &[
     ),
     ("ospkg/alma.expected.json", Some((Ecosystem::Rpm, "alma"))),
     ("ospkg/rocky.expected.json", Some((Ecosystem::Rpm, "rocky"))),
+    (
+        "ospkg/amazon.expected.json",
+        Some((Ecosystem::Rpm, "amazon")),
+    ),
+    (
+        "ospkg/photon.expected.json",
+        Some((Ecosystem::Rpm, "photon")),
+    ),
+    (
+        "ospkg/oracle.expected.json",
+        Some((Ecosystem::Rpm, "oracle")),
+    ),
+    // The family depends on the case's distribution (see `family`).
+    ("ospkg/suse.expected.json", Some((Ecosystem::Rpm, "suse"))),
     ("library.expected.json", None),
 ];
 
@@ -205,10 +213,15 @@ enum OsKind {
     Deb,
     /// Alpine: like Debian, with `AffectedVersion` as the introduced version.
     Alpine,
-    /// Wolfi, Chainguard: trivy ignores entries without a fixed version.
-    WolfiLike,
+    /// Wolfi, Chainguard, and the feeds that list fixes only (Amazon
+    /// Linux, Photon OS, SUSE): trivy ignores entries without a fixed
+    /// version.
+    FixedOnly,
     /// AlmaLinux, Rocky: `name:stream::package` buckets are module streams.
     Rpm,
+    /// Oracle Linux: each of a value's `Entries` (Ksplice, FIPS and plain
+    /// builds) is a fix of its own.
+    Oracle,
 }
 
 /// trivy-db OS bucket → OSV ecosystem string.
@@ -218,12 +231,48 @@ fn os_ecosystem(bucket: &str) -> Option<(String, OsKind)> {
         "debian" => (format!("Debian:{release}"), OsKind::Deb),
         "ubuntu" => (format!("Ubuntu:{release}"), OsKind::Deb),
         "alpine" => (format!("Alpine:v{release}"), OsKind::Alpine),
-        "wolfi" => ("Wolfi".into(), OsKind::WolfiLike),
-        "chainguard" => ("Chainguard".into(), OsKind::WolfiLike),
+        "wolfi" => ("Wolfi".into(), OsKind::FixedOnly),
+        "chainguard" => ("Chainguard".into(), OsKind::FixedOnly),
         "alma" => (format!("AlmaLinux:{release}"), OsKind::Rpm),
         "rocky" => (format!("Rocky Linux:{release}"), OsKind::Rpm),
-        _ => return None,
+        _ => {
+            // Multi-word names: `amazon linux 2`, `Photon OS 1.0`,
+            // `SUSE Linux Enterprise 15.3`, `openSUSE Leap 15.3`, …
+            let (name, release) = bucket.rsplit_once(' ').unwrap_or((bucket, ""));
+            return Some(match name {
+                "amazon linux" => (format!("Amazon Linux:{release}"), OsKind::FixedOnly),
+                "Photon OS" => (format!("Photon OS:{release}"), OsKind::FixedOnly),
+                "Oracle Linux" => (format!("Oracle Linux:{release}"), OsKind::Oracle),
+                "SUSE Linux Enterprise" => (
+                    format!("SUSE Linux Enterprise Server:{release}"),
+                    OsKind::FixedOnly,
+                ),
+                "SUSE Linux Enterprise Micro" => (
+                    format!("SUSE Linux Enterprise Micro:{release}"),
+                    OsKind::FixedOnly,
+                ),
+                "openSUSE Leap" => (format!("openSUSE:Leap {release}"), OsKind::FixedOnly),
+                "openSUSE" if release == "Tumbleweed" => {
+                    ("openSUSE:Tumbleweed".into(), OsKind::FixedOnly)
+                }
+                _ => return None,
+            });
+        }
     })
+}
+
+/// The os-release family of a case: the file's, or for SUSE the one of
+/// the case's distribution.
+fn family<'a>(file_family: &'a str, case: &Value) -> &'a str {
+    if file_family != "suse" {
+        return file_family;
+    }
+    match case["distribution"].as_str().unwrap_or_default() {
+        "OpenSUSE" => "opensuse-leap",
+        "OpenSUSETumbleweed" => "opensuse-tumbleweed",
+        "SUSEEnterpriseLinuxMicro" => "sle-micro",
+        _ => "sles",
+    }
 }
 
 /// trivy-db language bucket prefix → OSV ecosystem string.
@@ -307,7 +356,7 @@ fn convert(files: &[PathBuf]) -> Vec<Advisory> {
             for pkg in top["pairs"].as_array().into_iter().flatten() {
                 let pkg_bucket = pkg["bucket"].as_str().expect("package bucket");
                 let (package, modularity) = match pkg_bucket.split_once("::") {
-                    Some((module, name)) if kind == Some(OsKind::Rpm) => {
+                    Some((module, name)) if matches!(kind, Some(OsKind::Rpm | OsKind::Oracle)) => {
                         (name.to_owned(), Some(module.to_owned()))
                     }
                     _ => (pkg_bucket.to_owned(), None),
@@ -317,6 +366,28 @@ fn convert(files: &[PathBuf]) -> Vec<Advisory> {
                     let v = &adv["value"];
                     let mut af = Affected::new(ecosystem.clone(), package.clone());
                     af.modularity = modularity.clone();
+                    let mut a = Advisory::new(id, format!("trivy-fixture:{bucket}"));
+                    if kind == Some(OsKind::Oracle) {
+                        let mut fixes: Vec<&str> = v["Entries"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|e| e["FixedVersion"].as_str())
+                            .collect();
+                        if fixes.is_empty() {
+                            fixes.extend(v["FixedVersion"].as_str());
+                        }
+                        fixes.sort_unstable();
+                        fixes.dedup();
+                        for fixed in fixes {
+                            let mut af = af.clone();
+                            af.ranges.push(Range::fixed_in(fixed));
+                            af.status = FixStatus::Fixed;
+                            a.affected.push(af);
+                        }
+                        out.push(a);
+                        continue;
+                    }
                     match kind {
                         Some(kind) => {
                             let Some(fixed) = v["FixedVersion"].as_str() else {
@@ -325,7 +396,7 @@ fn convert(files: &[PathBuf]) -> Vec<Advisory> {
                             let introduced = v["AffectedVersion"].as_str().unwrap_or("0");
                             let mut events = vec![Event::Introduced(introduced.to_owned())];
                             if fixed.is_empty() {
-                                if kind == OsKind::WolfiLike {
+                                if kind == OsKind::FixedOnly {
                                     continue;
                                 }
                                 af.status = status(v["Status"].as_u64().unwrap_or(0));
@@ -353,7 +424,6 @@ fn convert(files: &[PathBuf]) -> Vec<Advisory> {
                             }
                         }
                     }
-                    let mut a = Advisory::new(id, format!("trivy-fixture:{bucket}"));
                     a.affected.push(af);
                     out.push(a);
                 }
@@ -366,7 +436,8 @@ fn convert(files: &[PathBuf]) -> Vec<Advisory> {
 fn os_package(eco: Ecosystem, p: &Value) -> Package {
     let s = |k: &str| p.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
     let name = s("Name").expect("Name");
-    let mut version = s("Version").expect("Version").to_owned();
+    // A package without a version (a case of its own) matches nothing.
+    let mut version = s("Version").unwrap_or_default().to_owned();
     let mut src_version = s("SrcVersion").map(str::to_owned);
     if eco == Ecosystem::Rpm {
         if let Some(r) = s("Release") {
@@ -452,9 +523,9 @@ fn run_case(file: &str, os: Option<(Ecosystem, &str)>, case: &Value) -> Result<(
     });
     let args = &case["args"];
     let (os_info, packages) = match os {
-        Some((eco, family)) => (
+        Some((eco, file_family)) => (
             Some(OsInfo {
-                family: family.to_owned(),
+                family: family(file_family, case).to_owned(),
                 version: args["osVer"].as_str().unwrap_or_default().to_owned(),
                 codename: None,
                 pretty_name: None,
