@@ -105,6 +105,11 @@ impl Records {
     }
 }
 
+/// Scanning threads per layer pass: one per CPU, at most 8.
+pub(crate) fn scanning_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
 /// One file for the content scanners.
 pub(crate) struct Job {
     pub(crate) entry: u64,
@@ -204,14 +209,14 @@ pub(crate) struct Pool<'a> {
 }
 
 impl<'a> Pool<'a> {
-    /// Starts `threads` scanning threads in `scope` (none for 0 or 1:
-    /// files are then scanned on the calling thread).
+    /// Starts [`scanning_threads`] scanning threads in `scope` (none on a
+    /// single CPU: files are then scanned on the calling thread).
     pub(crate) fn start<'s>(
         scope: &'s Scope<'s, 'a>,
         scanners: &'a [Arc<dyn ContentScanner>],
         shared: &'a Shared,
-        threads: usize,
     ) -> Self {
+        let threads = scanning_threads();
         let mut pool = Self {
             scanners,
             shared,

@@ -483,9 +483,8 @@ impl AnalyzerSet {
         let mut scratch = Vec::new();
         let mut entry_no = 0u64;
         let shared = content::Shared::new();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         let summary = std::thread::scope(|scope| {
-            let mut pool = content::Pool::start(scope, &self.scanners, &shared, threads);
+            let mut pool = content::Pool::start(scope, &self.scanners, &shared);
             let summary = walk(input, limits, |entry| {
                 entry_no += 1;
                 match entry.kind {
@@ -540,9 +539,8 @@ impl AnalyzerSet {
         let mut entry_no = 0u64;
         let tmp = tempfile::tempdir()?;
         let shared = content::Shared::new();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         std::thread::scope(|scope| {
-            let mut pool = content::Pool::start(scope, &self.scanners, &shared, threads);
+            let mut pool = content::Pool::start(scope, &self.scanners, &shared);
             let walked = self.walk_dir(
                 root,
                 tmp.path(),
@@ -1054,7 +1052,7 @@ mod tests {
             assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
             assert_eq!(report.uncompressed_bytes, tar.len() as u64);
         }
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let threads = content::scanning_threads();
         let made = scanner.workers.load(std::sync::atomic::Ordering::Relaxed);
         assert!(
             (2..=2 * threads).contains(&made),

@@ -685,16 +685,7 @@ async fn store_population(app: &Arc<App>, args: &Args, connectors: &[i64]) -> Re
                     image_created: Some(1_760_000_000 + i as i64),
                 });
             }
-            images.push(DiscoveredImage {
-                digest: digest.clone(),
-                media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
-                kind: Some("image".into()),
-                platforms: vec![ImagePlatform {
-                    platform: "linux/amd64".into(),
-                    digest,
-                    created: Some("2026-11-01T12:00:00Z".into()),
-                }],
-            });
+            images.push(amd64_image(digest, Some("2026-11-01T12:00:00Z")));
         }
         app.store
             .record_discovery(connector_id, &[], &tags, &images)
@@ -779,16 +770,7 @@ async fn top_up(
                 digest: digest.clone(),
                 image_created: Some(1_760_000_000),
             });
-            images.push(DiscoveredImage {
-                digest: digest.clone(),
-                media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
-                kind: Some("image".into()),
-                platforms: vec![ImagePlatform {
-                    platform: "linux/amd64".into(),
-                    digest,
-                    created: None,
-                }],
-            });
+            images.push(amd64_image(digest, None));
         }
         app.store
             .record_discovery(connector_id, &[], &tags, &images)
@@ -1019,4 +1001,18 @@ async fn listing(
     }
     server.abort();
     Ok((store_lat, http_lat, deepest))
+}
+
+/// A single-platform (linux/amd64) OCI image as discovery reports it.
+fn amd64_image(digest: String, created: Option<&str>) -> DiscoveredImage {
+    DiscoveredImage {
+        digest: digest.clone(),
+        media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
+        kind: Some("image".into()),
+        platforms: vec![ImagePlatform {
+            platform: "linux/amd64".into(),
+            digest,
+            created: created.map(str::to_owned),
+        }],
+    }
 }

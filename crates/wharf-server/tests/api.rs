@@ -281,26 +281,13 @@ async fn exceptions_sboms_webhooks_and_operations() {
             .find_map(|l| l.strip_prefix("wharf_scan_duration_seconds_count "))
             .map(str::to_owned)
     };
-    let metrics = |s: &Server| {
-        let (http, base) = (s.http.clone(), s.base.clone());
-        async move {
-            http.get(format!("{base}/metrics"))
-                .bearer_auth(ADMIN)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    assert_eq!(scans_done(&metrics(&server).await).as_deref(), Some("3"));
+    assert_eq!(scans_done(&server.metrics().await).as_deref(), Some("3"));
     let (status, r) = server
         .post(&format!("/api/v1/images/{}/scan", images.a), json!({}))
         .await;
     assert_eq!((status, r["queued"].as_bool()), (202, Some(true)), "{r}");
     server.drain(120).await;
-    assert_eq!(scans_done(&metrics(&server).await).as_deref(), Some("4"));
+    assert_eq!(scans_done(&server.metrics().await).as_deref(), Some("4"));
 
     // Connector update: settings change, secret kept; then cleared.
     let (status, updated) = server

@@ -22,13 +22,7 @@ async fn story(backend: Backend) {
     let work = tempfile::tempdir().unwrap();
     let vulndb = work.path().join("db");
     let feed = work.path().join("feed");
-    let urllib3 = osv(
-        "GHSA-test-0001",
-        "CVE-2099-0001",
-        "urllib3",
-        "1.24.2",
-        "HIGH",
-    );
+    let urllib3 = urllib3_advisory();
     import(&vulndb, &feed, std::slice::from_ref(&urllib3)).await;
     let mut images = registry_with_images().await;
     let Some(server) = Server::start(backend, &vulndb).await else {
@@ -225,16 +219,7 @@ async fn story(backend: Backend) {
     // Nothing asked the registry: it is down, its log did not grow and no
     // registry error was counted.
     assert_eq!(images.registry.log_contents().lines().count(), log_lines);
-    let metrics = server
-        .http
-        .get(format!("{}/metrics", server.base))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains("wharf_registry_errors_total 0"),
         "{metrics}"

@@ -92,6 +92,19 @@ pub struct Server {
 }
 
 impl Server {
+    /// The Prometheus text of `/metrics`, read with the admin token.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Start on `backend` with a fresh data directory and `vulndb`.
     pub async fn start(backend: Backend, vulndb: &Path) -> Option<Self> {
         let data = tempfile::tempdir().unwrap();
@@ -340,19 +353,23 @@ pub async fn import(db_dir: &Path, feed_dir: &Path, records: &[Value]) {
     assert!(report.changed || !report.unchanged.is_empty(), "{report:?}");
 }
 
-/// A database in `work/db` holding one advisory: urllib3 before 1.24.2
+/// The advisory the tests import first: urllib3 before 1.24.2
 /// (CVE-2099-0001, high), which affects image B of
 /// [`registry_with_images`].
-pub async fn urllib3_db(work: &tempfile::TempDir) -> PathBuf {
-    let db = work.path().join("db");
-    let advisory = osv(
+pub fn urllib3_advisory() -> serde_json::Value {
+    osv(
         "GHSA-test-0001",
         "CVE-2099-0001",
         "urllib3",
         "1.24.2",
         "HIGH",
-    );
-    import(&db, &work.path().join("feed"), &[advisory]).await;
+    )
+}
+
+/// A database in `work/db` holding [`urllib3_advisory`] alone.
+pub async fn urllib3_db(work: &tempfile::TempDir) -> PathBuf {
+    let db = work.path().join("db");
+    import(&db, &work.path().join("feed"), &[urllib3_advisory()]).await;
     db
 }
 
