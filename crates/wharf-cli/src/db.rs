@@ -35,7 +35,8 @@ enum DbCommand {
     /// database intact).
     Update {
         /// A source as KIND:URL-or-PATH (repeatable); KIND is osv, rustsec,
-        /// alpine, debian, kev or epss. Default: the public OSV dumps,
+        /// alpine, debian, almalinux (errata.json, with per-architecture
+        /// fixes), kev, epss or hashes. Default: the public OSV dumps,
         /// Alpine secdb, the Debian security tracker, CISA KEV and FIRST EPSS.
         #[arg(long = "source", value_name = "KIND:LOCATION")]
         sources: Vec<SourceSpec>,

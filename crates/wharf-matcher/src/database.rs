@@ -57,6 +57,8 @@ struct Candidate {
     /// Oracle Linux: the flavour of the fixed version, which the installed
     /// version must share.
     flavour: Option<Flavour>,
+    /// Architectures the entry applies to; empty for all.
+    arches: Vec<String>,
     status: FixStatus,
     fixed: Vec<String>,
     distro_severity: Option<String>,
@@ -277,6 +279,7 @@ fn candidate(meta: &Arc<Meta>, scheme: Scheme, af: &Affected) -> Candidate {
         requirements,
         modularity: af.modularity.clone(),
         flavour: None,
+        arches: af.arches.clone(),
         status: af.status,
         fixed,
         distro_severity: af.distro_severity.clone(),
@@ -435,6 +438,16 @@ impl Database {
                     if c.flavour
                         .as_ref()
                         .is_some_and(|f| *f != Flavour::of(version))
+                    {
+                        continue;
+                    }
+                    // A per-architecture fix says nothing about other
+                    // architectures (a package of unknown architecture
+                    // is checked against every entry).
+                    if !c.arches.is_empty()
+                        && p.arch
+                            .as_deref()
+                            .is_some_and(|a| !c.arches.iter().any(|x| x == a))
                     {
                         continue;
                     }
@@ -732,6 +745,45 @@ mod tests {
         assert_eq!(fixes("2.17-159.el7", None), [["2.17-160.el7"]]);
         assert_eq!(fixes("2.17-157.el7_fips", None), [["2.17-158.el7_fips"]]);
         assert!(fixes("2.17-156.ksplice2.el7", Some(2)).is_empty());
+    }
+
+    /// A fix listed per architecture applies to packages of that
+    /// architecture only; a package of unknown architecture sees them all.
+    #[test]
+    fn per_architecture_fixes_apply_to_their_architecture() {
+        let mut a = Advisory::new("CVE-2000-0004", "test");
+        for (fixed, arch) in [
+            ("4.18.0-348.2.1.el8_5", "x86_64"),
+            ("5.18.0-348.2.1.el8_5", "aarch64"),
+        ] {
+            let mut af = Affected::new("Rocky Linux:8", "bpftool");
+            af.ranges.push(wharf_vulndb::Range::fixed_in(fixed));
+            af.arches = vec![arch.to_owned()];
+            a.affected.push(af);
+        }
+        let d = db(vec![a]);
+        let os = OsInfo {
+            family: "rocky".into(),
+            version: "8.5".into(),
+            codename: None,
+            pretty_name: None,
+            distroless: false,
+        };
+        let fixes = |arch: Option<&str>| -> Vec<Vec<String>> {
+            let mut p = Package::new(Ecosystem::Rpm, "bpftool", "4.18.0-348.el8.0.3", "rpmdb");
+            p.arch = arch.map(str::to_owned);
+            d.match_inventory(&inventory(Some(os.clone()), vec![p]))
+                .into_iter()
+                .map(|m| m.fixed_versions)
+                .collect()
+        };
+        assert_eq!(fixes(Some("aarch64")), [["5.18.0-348.2.1.el8_5"]]);
+        assert_eq!(fixes(Some("x86_64")), [["4.18.0-348.2.1.el8_5"]]);
+        assert!(fixes(Some("ppc64le")).is_empty());
+        assert_eq!(
+            fixes(None),
+            [["4.18.0-348.2.1.el8_5", "5.18.0-348.2.1.el8_5"]]
+        );
     }
 
     /// Product-stream ecosystems (Red Hat, SUSE) match the release of the

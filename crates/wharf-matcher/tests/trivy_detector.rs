@@ -87,14 +87,6 @@ const SKIPPED: &[(&str, &str, &str)] = &[
         REPO_RELEASE,
     ),
     ("ospkg/alpine.expected.json", "No src name", REPO_RELEASE),
-    // Per-architecture fixed versions (`Entries[].Arches`): wharf's
-    // `Affected` has no architecture.
-    ("ospkg/rocky.expected.json", "happy path", PER_ARCH),
-    (
-        "ospkg/oracle.expected.json",
-        "different fixed versions for different arches",
-        PER_ARCH,
-    ),
     // Julia: wharf has no Julia ecosystem.
     (
         "library.expected.json",
@@ -132,7 +124,6 @@ const SKIPPED: &[(&str, &str, &str)] = &[
 const INVALID_DB: &str =
     "malformed trivy-db bucket: a trivy-db decoding error, no wharf equivalent";
 const REPO_RELEASE: &str = "apk repository release override is not modelled";
-const PER_ARCH: &str = "per-architecture fixed versions are not modelled";
 const SEAL: &str = "fixtures/seal.yaml is missing from the shared test data";
 
 /// Upstream OS detector fixtures not copied (whole files), with the reason.
@@ -217,10 +208,11 @@ enum OsKind {
     /// Linux, Photon OS, SUSE): trivy ignores entries without a fixed
     /// version.
     FixedOnly,
-    /// AlmaLinux, Rocky: `name:stream::package` buckets are module streams.
+    /// AlmaLinux, Rocky: `name:stream::package` buckets are module streams;
+    /// Rocky's `Entries` carry per-architecture fixes.
     Rpm,
     /// Oracle Linux: each of a value's `Entries` (Ksplice, FIPS and plain
-    /// builds) is a fix of its own.
+    /// builds, per architecture) is a fix of its own.
     Oracle,
 }
 
@@ -367,22 +359,20 @@ fn convert(files: &[PathBuf]) -> Vec<Advisory> {
                     let mut af = Affected::new(ecosystem.clone(), package.clone());
                     af.modularity = modularity.clone();
                     let mut a = Advisory::new(id, format!("trivy-fixture:{bucket}"));
-                    if kind == Some(OsKind::Oracle) {
-                        let mut fixes: Vec<&str> = v["Entries"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|e| e["FixedVersion"].as_str())
-                            .collect();
-                        if fixes.is_empty() {
-                            fixes.extend(v["FixedVersion"].as_str());
-                        }
-                        fixes.sort_unstable();
-                        fixes.dedup();
-                        for fixed in fixes {
+                    // Rocky and Oracle values list their fixes in
+                    // `Entries`, each for some architectures (Oracle's
+                    // also per Ksplice/FIPS flavour).
+                    let entries = v["Entries"].as_array().filter(|e| !e.is_empty());
+                    if let (Some(entries), Some(OsKind::Rpm | OsKind::Oracle)) = (entries, kind) {
+                        for e in entries {
+                            let Some(fixed) = e["FixedVersion"].as_str().filter(|f| !f.is_empty())
+                            else {
+                                continue;
+                            };
                             let mut af = af.clone();
                             af.ranges.push(Range::fixed_in(fixed));
                             af.status = FixStatus::Fixed;
+                            af.arches = strings(e.get("Arches"));
                             a.affected.push(af);
                         }
                         out.push(a);
@@ -396,7 +386,7 @@ fn convert(files: &[PathBuf]) -> Vec<Advisory> {
                             let introduced = v["AffectedVersion"].as_str().unwrap_or("0");
                             let mut events = vec![Event::Introduced(introduced.to_owned())];
                             if fixed.is_empty() {
-                                if kind == OsKind::FixedOnly {
+                                if matches!(kind, OsKind::FixedOnly | OsKind::Oracle) {
                                     continue;
                                 }
                                 af.status = status(v["Status"].as_u64().unwrap_or(0));
@@ -433,7 +423,9 @@ fn convert(files: &[PathBuf]) -> Vec<Advisory> {
     out
 }
 
-fn os_package(eco: Ecosystem, p: &Value) -> Package {
+/// The case's `i`-th package. Each is a package of its own (two arches
+/// of one name are two packages), so each gets its own location.
+fn os_package(eco: Ecosystem, i: usize, p: &Value) -> Package {
     let s = |k: &str| p.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
     let name = s("Name").expect("Name");
     // A package without a version (a case of its own) matches nothing.
@@ -447,7 +439,7 @@ fn os_package(eco: Ecosystem, p: &Value) -> Package {
             src_version = Some(format!("{v}-{r}"));
         }
     }
-    let mut pkg = Package::new(eco, name, version, "fixture");
+    let mut pkg = Package::new(eco, name, version, format!("fixture#{i}"));
     pkg.epoch = p
         .get("Epoch")
         .and_then(Value::as_u64)
@@ -535,7 +527,8 @@ fn run_case(file: &str, os: Option<(Ecosystem, &str)>, case: &Value) -> Result<(
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|p| os_package(eco, p))
+                .enumerate()
+                .map(|(i, p)| os_package(eco, i, p))
                 .collect(),
         ),
         None => {

@@ -2,7 +2,7 @@
 //! parsers.
 //!
 //! Every feed (OSV dumps, RustSec, Alpine secdb, the Debian security
-//! tracker) is converted into [`Advisory`] records ([`model`]); enrichment
+//! tracker, AlmaLinux errata) is converted into [`Advisory`] records ([`model`]); enrichment
 //! feeds produce [`KevEntry`] (CISA KEV) and [`EpssScore`] (FIRST EPSS).
 //! [`merge`] groups records that describe the same vulnerability.
 //! [`hashes`] reads malware hash lists (ClamAV `.hdb`/`.hsb`, plain lists)
@@ -20,6 +20,7 @@
 //!   [`Error`], naming the file;
 //! * no input, however hostile, panics (see the proptests).
 
+pub mod almalinux;
 pub mod alpine;
 pub mod cvss;
 pub mod debian;
@@ -53,6 +54,8 @@ pub mod sources {
     pub const ALPINE: &str = "alpine";
     /// Debian security tracker.
     pub const DEBIAN: &str = "debian";
+    /// AlmaLinux errata.
+    pub const ALMALINUX: &str = "almalinux";
 }
 
 /// Limits applied to every record; a record exceeding one is skipped with

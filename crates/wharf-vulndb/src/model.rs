@@ -276,6 +276,12 @@ pub struct Affected {
     /// RPM modularity stream (`nodejs:18`), for modular RPM feeds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modularity: Option<String>,
+    /// Architectures the entry applies to (`x86_64`, `aarch64`, `noarch`),
+    /// for distribution errata that fix a package at different versions
+    /// per architecture (Rocky, AlmaLinux, Oracle Linux). Empty: every
+    /// architecture.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arches: Vec<String>,
     /// Affected symbols or import paths (Go `ecosystem_specific.imports`
     /// paths and symbols, RustSec `affected.functions`), for reachability
     /// filtering later. Informational only.
@@ -296,6 +302,7 @@ impl Affected {
             status: FixStatus::Unknown,
             distro_severity: None,
             modularity: None,
+            arches: Vec::new(),
             symbols: Vec::new(),
         }
     }

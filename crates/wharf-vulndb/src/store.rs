@@ -44,6 +44,8 @@ pub enum SourceKind {
     Alpine,
     /// Debian security tracker JSON.
     Debian,
+    /// AlmaLinux errata JSON (`errata.almalinux.org/<major>/errata.json`).
+    Almalinux,
     /// CISA Known Exploited Vulnerabilities JSON.
     Kev,
     /// FIRST EPSS scores (CSV, optionally gzipped).
@@ -54,12 +56,30 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// Every kind, in the order `KIND:` prefixes are documented.
+    pub const ALL: [Self; 8] = [
+        Self::Osv,
+        Self::Rustsec,
+        Self::Alpine,
+        Self::Debian,
+        Self::Almalinux,
+        Self::Kev,
+        Self::Epss,
+        Self::Hashes,
+    ];
+
+    /// The kind a `KIND:` prefix names.
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::Osv => "osv",
             Self::Rustsec => "rustsec",
             Self::Alpine => "alpine",
             Self::Debian => "debian",
+            Self::Almalinux => "almalinux",
             Self::Kev => "kev",
             Self::Epss => "epss",
             Self::Hashes => "hashes",
@@ -96,12 +116,7 @@ impl FromStr for SourceSpec {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || StoreError::InvalidSource(s.to_owned());
-        let known = |k: &str| {
-            matches!(
-                k,
-                "osv" | "rustsec" | "alpine" | "debian" | "kev" | "epss" | "hashes"
-            )
-        };
+        let known = |k: &str| SourceKind::from_name(k).is_some();
         if crate::hashes::is_clamav_hash_db(s) && !s.split_once(':').is_some_and(|(k, _)| known(k))
         {
             return Ok(Self {
@@ -110,16 +125,7 @@ impl FromStr for SourceSpec {
             });
         }
         let (kind, location) = s.split_once(':').ok_or_else(bad)?;
-        let kind = match kind {
-            "osv" => SourceKind::Osv,
-            "rustsec" => SourceKind::Rustsec,
-            "alpine" => SourceKind::Alpine,
-            "debian" => SourceKind::Debian,
-            "kev" => SourceKind::Kev,
-            "epss" => SourceKind::Epss,
-            "hashes" => SourceKind::Hashes,
-            _ => return Err(bad()),
-        };
+        let kind = SourceKind::from_name(kind).ok_or_else(bad)?;
         if location.is_empty() {
             return Err(bad());
         }
@@ -440,6 +446,9 @@ fn parse(f: &Fetched) -> Result<Content, StoreError> {
         }
         SourceKind::Debian => {
             Content::Advisories(crate::debian::import_path(&f.path).map_err(err)?)
+        }
+        SourceKind::Almalinux => {
+            Content::Advisories(crate::almalinux::import_path(&f.path).map_err(err)?)
         }
         SourceKind::Kev => Content::Kev(crate::kev::import_path(&f.path).map_err(err)?.report),
         SourceKind::Epss => {

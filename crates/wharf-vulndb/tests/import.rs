@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use wharf_vulndb::{Advisory, FixStatus, ImportReport, alpine, debian, kev, merge, osv, rustsec};
+use wharf_vulndb::{
+    Advisory, FixStatus, ImportReport, almalinux, alpine, debian, kev, merge, osv, rustsec,
+};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -324,6 +326,102 @@ fn alpine_secdb_json_matches_golden() {
         assert_eq!(secfixes, want, "{golden}");
         assert!(r.imported.iter().all(|a| a.source == "alpine"));
     }
+}
+
+/// (id, ecosystem, module stream, package, fixed version, arches) of
+/// every affected entry.
+type AlmaFix = (String, String, String, String, String, Vec<String>);
+
+fn alma_fixes(r: &ImportReport) -> BTreeSet<AlmaFix> {
+    r.imported
+        .iter()
+        .flat_map(|a| {
+            a.affected.iter().map(|x| {
+                (
+                    a.id.clone(),
+                    x.ecosystem.clone(),
+                    x.modularity.clone().unwrap_or_default(),
+                    x.package.clone(),
+                    x.ranges[0].fixed().unwrap_or_default().to_owned(),
+                    x.arches.clone(),
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn almalinux_errata_match_trivy_db() {
+    let dir = fixtures().join("almalinux");
+    let fix = |id: &str, module: &str, package: &str, fixed: &str| -> AlmaFix {
+        (
+            id.into(),
+            "AlmaLinux:8".into(),
+            module.into(),
+            package.into(),
+            fixed.into(),
+            Vec::new(),
+        )
+    };
+    // trivy-db `alma_test.go`, "happy path": one module erratum, two CVEs.
+    let r = almalinux::import_path(&dir.join("trivy-db/ALSA-2021-3076.json")).expect("import");
+    let go = "1.15.14-1.module_el8.4.0+2519+614b07b8";
+    assert_eq!(
+        alma_fixes(&r),
+        [
+            fix("CVE-2021-27918", "go-toolset:rhel8", "go-toolset", go),
+            fix("CVE-2021-27918", "go-toolset:rhel8", "golang", go),
+            fix("CVE-2021-31525", "go-toolset:rhel8", "go-toolset", go),
+            fix("CVE-2021-31525", "go-toolset:rhel8", "golang", go),
+        ]
+        .into_iter()
+        .collect()
+    );
+    assert!(r.imported.iter().all(|a| a.related == ["ALSA-2021:3076"]));
+    // "duplicate advisories": each package listed for two minor releases;
+    // the earlier build is the fix.
+    let r = almalinux::import_path(&dir.join("trivy-db/ALSA-2021-0551.json")).expect("import");
+    assert_eq!(
+        alma_fixes(&r),
+        [
+            fix(
+                "CVE-2020-7754",
+                "nodejs:14",
+                "nodejs-nodemon",
+                "2.0.3-1.module_el8.3.0+2022+0cf59502"
+            ),
+            fix(
+                "CVE-2020-7754",
+                "nodejs:14",
+                "nodejs-packaging",
+                "23-3.module_el8.3.0+2022+0cf59502"
+            ),
+        ]
+        .into_iter()
+        .collect()
+    );
+    // The feed document itself: three security errata (one of a module
+    // stream), one bug-fix erratum ignored, nothing skipped.
+    let r = almalinux::import_path(&dir.join("errata.json")).expect("import");
+    assert!(r.skipped.is_empty() && r.warnings.is_empty(), "{r:?}");
+    let ids: Vec<&str> = r.imported.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["CVE-2019-11135", "CVE-2021-31291", "CVE-2021-3246"]);
+    let fixes = alma_fixes(&r);
+    assert!(fixes.contains(&fix("CVE-2021-3246", "", "libsndfile", "1.0.28-10.el8_4.1")));
+    // Listed for el8.4 (x86_64) and el8.3 (x86_64, i686): the el8.3
+    // build is the fix, on both architectures.
+    assert!(fixes.contains(&fix(
+        "CVE-2019-11135",
+        "virt:rhel",
+        "sgabios",
+        "1:0.20170427git-3.module_el8.3.0+2048+e7a0a3ea"
+    )));
+    assert!(fixes.iter().all(|f| f.5.is_empty()));
+    assert!(r.imported.iter().all(|a| a.source == "almalinux"));
+    assert!(matches!(
+        almalinux::import_path(&dir.join("invalid.json")),
+        Err(wharf_vulndb::Error::Format { .. })
+    ));
 }
 
 #[test]

@@ -54,12 +54,13 @@ async fn update_skips_unchanged_sources_and_snapshots_changes() {
             "kev:{FIXTURES}/cisa-kev/known_exploited_vulnerabilities.json"
         )),
         spec(&format!("osv:{FIXTURES}/pypa")),
+        spec(&format!("almalinux:{FIXTURES}/almalinux/errata.json")),
     ];
     let first = update(dir.path(), &sources, &http)
         .await
         .expect("first update");
     assert!(first.changed);
-    assert_eq!(first.imported.len(), 3);
+    assert_eq!(first.imported.len(), 4);
     let s = status(dir.path()).expect("status");
     assert_eq!(s.snapshot_id, first.snapshot_id);
     assert_eq!(s.kev, 1404, "every KEV entry");
@@ -71,6 +72,15 @@ async fn update_skips_unchanged_sources_and_snapshots_changes() {
         "{:?}",
         req.iter().map(|a| &a.id).collect::<Vec<_>>()
     );
+    let alma = advisories_for(dir.path(), "AlmaLinux:8", "libsndfile").expect("lookup");
+    let alma: Vec<(&str, &[String])> = alma
+        .iter()
+        .map(|a| (a.id.as_str(), a.related.as_slice()))
+        .collect();
+    assert_eq!(
+        alma,
+        [("CVE-2021-3246", &["ALSA-2021:3253".to_owned()][..])]
+    );
 
     // Same content again: nothing re-imported, no new snapshot.
     let second = update(dir.path(), &sources, &http)
@@ -78,7 +88,7 @@ async fn update_skips_unchanged_sources_and_snapshots_changes() {
         .expect("second update");
     assert!(!second.changed);
     assert_eq!(second.snapshot_id, first.snapshot_id);
-    assert_eq!(second.unchanged.len(), 3);
+    assert_eq!(second.unchanged.len(), 4);
 
     // One source changes: only it is re-imported, under a new snapshot.
     let zip_v2 = osv_zip(&[
@@ -96,7 +106,7 @@ async fn update_skips_unchanged_sources_and_snapshots_changes() {
     assert!(third.changed);
     assert_ne!(third.snapshot_id, first.snapshot_id);
     assert_eq!(third.imported.len(), 1);
-    assert_eq!(third.unchanged.len(), 2);
+    assert_eq!(third.unchanged.len(), 3);
     let ids: Vec<String> = advisories_for(dir.path(), "PyPI", "requests")
         .expect("lookup")
         .into_iter()
@@ -196,6 +206,10 @@ async fn a_failed_update_leaves_the_database_untouched() {
 fn source_specs_and_missing_database() {
     assert!("osv:/tmp/x".parse::<SourceSpec>().is_ok());
     assert!("nvd:/tmp/x".parse::<SourceSpec>().is_err());
+    assert_eq!(
+        spec("almalinux:https://errata.almalinux.org/9/errata.json").name(),
+        "almalinux:https://errata.almalinux.org/9/errata.json"
+    );
     assert!("osv:".parse::<SourceSpec>().is_err());
     assert_eq!(
         spec("kev:https://example/kev.json").name(),
