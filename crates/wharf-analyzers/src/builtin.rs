@@ -192,7 +192,7 @@ fn entries() -> Vec<Entry> {
         parse,
     };
     vec![
-        e("os-release", 1, os_release::PATHS, MIB, os_file),
+        e("os-release", 2, os_release::PATHS, MIB, os_file),
         e(
             "dpkg",
             1,

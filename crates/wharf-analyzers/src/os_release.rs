@@ -20,6 +20,13 @@
 //! An `os-release` whose `ID` is not a distribution wharf knows yields
 //! `None` rather than a guess from the other files: a wrong family would
 //! match the wrong advisories.
+//!
+//! Two package-manager files refine the result: Alpine's
+//! `/etc/apk/repositories` gives [`OsInfo::repository_release`] when its
+//! repositories are newer than the release (an old base upgraded from a
+//! newer branch or `edge`), and Ubuntu's
+//! `/var/lib/ubuntu-advantage/status.json` gives
+//! [`OsInfo::extended_support`] when ESM (`esm-infra`) is enabled.
 
 use std::collections::BTreeMap;
 
@@ -44,6 +51,8 @@ pub const PATHS: &[&str] = &[
     "etc/photon-release",
     "etc/mariner-release",
     "etc/debian_version",
+    "etc/apk/repositories",
+    "var/lib/ubuntu-advantage/status.json",
 ];
 
 /// Release files are a few hundred bytes; anything beyond this is ignored.
@@ -57,6 +66,89 @@ const MAX_VALUE: usize = 256;
 /// missing files are simply absent. Returns `None` when no known
 /// distribution is recognised.
 pub fn identify(files: &BTreeMap<String, Vec<u8>>) -> Option<OsInfo> {
+    let get = |path: &str| files.get(path).map(Vec::as_slice);
+    let mut info = identify_release(files)?;
+    match info.family.as_str() {
+        "alpine" => {
+            info.repository_release = get("etc/apk/repositories")
+                .and_then(apk_repository_release)
+                .filter(|r| alpine_newer(r, &info.version));
+        }
+        "ubuntu" => {
+            info.extended_support =
+                get("var/lib/ubuntu-advantage/status.json").is_some_and(ubuntu_esm_enabled);
+        }
+        _ => {}
+    }
+    Some(info)
+}
+
+/// The newest Alpine release an `/etc/apk/repositories` file installs
+/// from: `edge` if any line is on edge, else the highest `vX.Y`
+/// (`https://dl-cdn.alpinelinux.org/alpine/v3.10/main` → `3.10`).
+/// Comments, local and other repositories are ignored.
+pub fn apk_repository_release(content: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(content.get(..MAX_RELEASE_FILE).unwrap_or(content));
+    let mut best: Option<(u32, u32)> = None;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('#') {
+            continue;
+        }
+        // `[@tag ]URL`: the release is the path segment after `alpine/`.
+        let url = line.split_whitespace().last().unwrap_or_default();
+        let Some((_, rest)) = url.split_once("/alpine/") else {
+            continue;
+        };
+        let segment = rest.split('/').next().unwrap_or_default();
+        if segment == "edge" {
+            return Some("edge".to_owned());
+        }
+        let parsed = segment.strip_prefix('v').and_then(|v| {
+            let (major, minor) = v.split_once('.')?;
+            Some((major.parse().ok()?, minor.parse().ok()?))
+        });
+        if let Some(r) = parsed {
+            best = best.max(Some(r));
+        }
+    }
+    best.map(|(major, minor)| format!("{major}.{minor}"))
+}
+
+/// Whether repository release `repo` (`3.10`, `edge`) is newer than the
+/// Alpine release `version` (`3.9.3`).
+fn alpine_newer(repo: &str, version: &str) -> bool {
+    let major_minor = |v: &str| -> Option<(u32, u32)> {
+        let mut parts = v.split('.');
+        Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+    };
+    repo == "edge"
+        || matches!((major_minor(repo), major_minor(version)), (Some(r), Some(v)) if r > v)
+}
+
+/// Whether Ubuntu's `status.json` (ubuntu-advantage / Ubuntu Pro client)
+/// shows the `esm-infra` service enabled. Unreadable content: no.
+pub fn ubuntu_esm_enabled(content: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Status {
+        #[serde(default)]
+        services: Vec<Service>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Service {
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        status: String,
+    }
+    serde_json::from_slice::<Status>(content).is_ok_and(|s| {
+        s.services
+            .iter()
+            .any(|x| x.name == "esm-infra" && x.status == "enabled")
+    })
+}
+
+/// The OS from the release files alone.
+fn identify_release(files: &BTreeMap<String, Vec<u8>>) -> Option<OsInfo> {
     let get = |path: &str| files.get(path).map(Vec::as_slice);
 
     let os_release = get("etc/os-release")
@@ -155,6 +247,7 @@ pub fn parse_lsb_release(content: &[u8]) -> Option<OsInfo> {
         codename: non_empty(&kv, "DISTRIB_CODENAME"),
         pretty_name: non_empty(&kv, "DISTRIB_DESCRIPTION"),
         distroless: false,
+        ..Default::default()
     })
 }
 
@@ -195,6 +288,7 @@ pub fn parse_redhat_release(content: &[u8]) -> Option<OsInfo> {
         codename: None,
         pretty_name: Some(line.to_owned()),
         distroless: false,
+        ..Default::default()
     })
 }
 
@@ -227,6 +321,7 @@ fn parse_suse_release(content: &[u8]) -> Option<OsInfo> {
         codename: field("CODENAME").filter(|c| !c.is_empty()),
         pretty_name: Some(line.to_owned()),
         distroless: false,
+        ..Default::default()
     })
 }
 
@@ -244,6 +339,7 @@ fn parse_first_line_release(content: &[u8], family: &str) -> Option<OsInfo> {
         codename: None,
         pretty_name: Some(line.to_owned()),
         distroless: false,
+        ..Default::default()
     })
 }
 
@@ -254,6 +350,7 @@ fn simple_info(family: &str, version: &str) -> OsInfo {
         codename: None,
         pretty_name: None,
         distroless: false,
+        ..Default::default()
     }
 }
 
@@ -312,6 +409,7 @@ fn info_from_os_release(kv: &BTreeMap<String, String>, family: &str) -> Option<O
         codename,
         pretty_name: non_empty(kv, "PRETTY_NAME"),
         distroless: is_distroless(kv),
+        ..Default::default()
     })
 }
 
@@ -436,6 +534,67 @@ mod tests {
     }
 
     #[test]
+    fn apk_repositories_newer_than_the_release() {
+        let repos = |text: &str, release: &str| {
+            identify(&files(&[
+                ("etc/alpine-release", release),
+                ("etc/apk/repositories", text),
+            ]))
+            .and_then(|i| i.repository_release)
+        };
+        let v310 = "https://dl-cdn.alpinelinux.org/alpine/v3.10/main\n\
+                    https://dl-cdn.alpinelinux.org/alpine/v3.10/community\n";
+        assert_eq!(repos(v310, "3.9.3"), Some("3.10".into()));
+        // Same or older repositories: the release is what counts.
+        assert_eq!(repos(v310, "3.10.2"), None);
+        assert_eq!(repos(v310, "3.11.0"), None);
+        assert_eq!(
+            repos(
+                "# comment\n@edge http://mirror.example/alpine/edge/testing\n\
+                 http://mirror.example/alpine/v3.19/main\n",
+                "3.19.1"
+            ),
+            Some("edge".into())
+        );
+        assert_eq!(
+            repos("/media/cdrom/apks\n#http://x/alpine/v3.20/main\n", "3.9.3"),
+            None
+        );
+        // Only Alpine reads apk repositories.
+        assert_eq!(
+            identify(&files(&[
+                ("etc/os-release", "ID=wolfi\nVERSION_ID=20230201\n"),
+                ("etc/apk/repositories", v310),
+            ]))
+            .and_then(|i| i.repository_release),
+            None
+        );
+    }
+
+    #[test]
+    fn ubuntu_esm_from_the_pro_client_status() {
+        let lsb = "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=16.04\n";
+        let esm = |status: &str| {
+            identify(&files(&[
+                ("etc/lsb-release", lsb),
+                ("var/lib/ubuntu-advantage/status.json", status),
+            ]))
+            .is_some_and(|i| i.extended_support)
+        };
+        assert!(esm(
+            r#"{"services":[{"name":"esm-apps","status":"disabled"},{"name":"esm-infra","status":"enabled"}]}"#
+        ));
+        assert!(!esm(
+            r#"{"services":[{"name":"esm-infra","status":"disabled"}]}"#
+        ));
+        assert!(!esm(
+            r#"{"services":[{"name":"esm-apps","status":"enabled"}]}"#
+        ));
+        assert!(!esm("not json"));
+        assert!(identify(&files(&[("etc/lsb-release", lsb)])).is_some_and(|i| !i.extended_support));
+    }
+
+    #[test]
     fn debian_bookworm() {
         let info = parse_os_release(
             br#"PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
@@ -454,6 +613,7 @@ ID=debian
                 codename: Some("bookworm".into()),
                 pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
                 distroless: false,
+                ..Default::default()
             })
         );
     }

@@ -173,8 +173,25 @@ fn trivy_ubuntu_and_alpine_release_files() {
     let doc = json("os-release/trivy/ubuntu.expected.json");
     let mut checked = 0;
     for case in cases(&doc) {
-        // ESM status (extended support) has no OsInfo field; path matching
-        // ("Required") is the layer engine's business.
+        // Path matching ("Required") is the layer engine's business.
+        if str_of(case, "go_test") == Some("Test_ubuntuESMAnalyzer_Analyze") {
+            let name = str_of(case, "testFile").expect("testFile");
+            let files = BTreeMap::from([
+                (
+                    "etc/lsb-release".to_owned(),
+                    read("os-release/trivy/ubuntu/lsb-release"),
+                ),
+                (
+                    "var/lib/ubuntu-advantage/status.json".to_owned(),
+                    read(&format!("os-release/trivy/ubuntu/{name}")),
+                ),
+            ]);
+            let want = case["want"]["OS"]["Extended"].as_bool().unwrap_or(false);
+            let info = os_release::identify(&files).expect("ubuntu");
+            assert_eq!(info.extended_support, want, "{name}");
+            checked += 1;
+            continue;
+        }
         if str_of(case, "go_test") != Some("Test_ubuntuOSAnalyzer_Analyze") {
             continue;
         }
@@ -190,7 +207,7 @@ fn trivy_ubuntu_and_alpine_release_files() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 2);
+    assert_eq!(checked, 5);
 
     let files = BTreeMap::from([(
         "etc/alpine-release".to_owned(),

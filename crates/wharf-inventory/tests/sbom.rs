@@ -239,6 +239,7 @@ fn inventory() -> Inventory {
             codename: Some("bookworm".into()),
             pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
             distroless: false,
+            ..Default::default()
         }),
         packages,
         diagnostics: Vec::new(),

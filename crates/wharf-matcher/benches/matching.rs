@@ -151,6 +151,7 @@ fn inventory(seed: u64) -> Inventory {
             codename: None,
             pretty_name: None,
             distroless: false,
+            ..Default::default()
         }),
         packages,
         diagnostics: Vec::new(),

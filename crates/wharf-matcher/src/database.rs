@@ -690,6 +690,7 @@ mod tests {
             codename: None,
             pretty_name: None,
             distroless: false,
+            ..Default::default()
         };
         let mut p = Package::new(Ecosystem::Rpm, "nginx", "1.14.1-8.module_el8", "rpmdb");
         p.epoch = Some(1);
@@ -728,6 +729,7 @@ mod tests {
             codename: None,
             pretty_name: None,
             distroless: false,
+            ..Default::default()
         };
         let fixes = |release: &str, epoch: Option<u32>| -> Vec<Vec<String>> {
             let mut p = Package::new(Ecosystem::Rpm, "glibc", release, "rpmdb");
@@ -768,6 +770,7 @@ mod tests {
             codename: None,
             pretty_name: None,
             distroless: false,
+            ..Default::default()
         };
         let fixes = |arch: Option<&str>| -> Vec<Vec<String>> {
             let mut p = Package::new(Ecosystem::Rpm, "bpftool", "4.18.0-348.el8.0.3", "rpmdb");
@@ -820,6 +823,7 @@ mod tests {
             codename: None,
             pretty_name: None,
             distroless: false,
+            ..Default::default()
         };
         let mut rhel = Package::new(Ecosystem::Rpm, "openssl", "3.0.7-24.el9", "rpmdb");
         rhel.epoch = Some(1);

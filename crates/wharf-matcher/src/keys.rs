@@ -152,7 +152,13 @@ impl OsEcosystems {
             _ => Vec::new(),
         };
         let apk = match o.family.as_str() {
-            "alpine" => Some(format!("Alpine:v{}", major_minor(&o.version))),
+            // Packages installed from newer repositories (`repository_release`,
+            // only set when newer) get that branch's fixes and advisories.
+            "alpine" => Some(match o.repository_release.as_deref() {
+                Some("edge") => "Alpine:edge".to_owned(),
+                Some(r) => format!("Alpine:v{}", major_minor(r)),
+                None => format!("Alpine:v{}", major_minor(&o.version)),
+            }),
             "wolfi" => Some("Wolfi".to_owned()),
             "chainguard" => Some("Chainguard".to_owned()),
             _ => None,
@@ -337,6 +343,7 @@ mod tests {
             codename: None,
             pretty_name: None,
             distroless: false,
+            ..Default::default()
         };
         for (family, version, key) in [
             ("rhel", "9.2", "Red Hat:9"),
@@ -403,6 +410,7 @@ mod tests {
             codename: None,
             pretty_name: None,
             distroless: false,
+            ..Default::default()
         };
         assert_eq!(
             package_keys(&p, Some(&os)),

@@ -33,6 +33,7 @@ fn target(osv_ecosystem: &str) -> (Ecosystem, Option<OsInfo>) {
             codename: None,
             pretty_name: None,
             distroless: false,
+            ..Default::default()
         })
     };
     let parts: Vec<&str> = osv_ecosystem.split(':').collect();

@@ -39,8 +39,14 @@ pub struct EolRelease {
 pub struct EolStatus {
     /// The release row.
     pub release: EolRelease,
-    /// Whether `eol` is on or before the evaluation day.
+    /// Whether the release's support ended on or before the evaluation
+    /// day: `eol`, or `extended` when the image has extended support
+    /// enabled.
     pub end_of_life: bool,
+    /// Whether the end is the extended one (the image enables extended
+    /// support, Ubuntu ESM, and the table has its date).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub extended_support: bool,
     /// The table's `as_of` date.
     pub table_as_of: jiff::civil::Date,
 }
@@ -84,12 +90,21 @@ impl EolTable {
             .max_by_key(|r| r.version.len())
     }
 
-    /// `os` checked on `today`.
+    /// `os` checked on `today`. A release with extended support enabled
+    /// in the image (Ubuntu ESM) ends at its `extended` date, when the
+    /// table has one.
     pub fn status(&self, os: &OsInfo, today: jiff::civil::Date) -> Option<EolStatus> {
-        self.lookup(os).map(|r| EolStatus {
-            release: r.clone(),
-            end_of_life: r.eol <= today,
-            table_as_of: self.as_of,
+        self.lookup(os).map(|r| {
+            let (end, extended_support) = match r.extended {
+                Some(extended) if os.extended_support => (extended, true),
+                _ => (r.eol, false),
+            };
+            EolStatus {
+                release: r.clone(),
+                end_of_life: end <= today,
+                extended_support,
+                table_as_of: self.as_of,
+            }
         })
     }
 }
@@ -105,6 +120,7 @@ mod tests {
             codename: None,
             pretty_name: None,
             distroless: false,
+            ..Default::default()
         }
     }
 
@@ -163,6 +179,25 @@ mod tests {
                 .end_of_life
         );
         assert!(t.status(&os("sles", "15.4"), day).expect("sp4").end_of_life);
+        // Ubuntu with ESM enabled ends at the extended date (the days of
+        // trivy's `IsSupportedVersion` ESM cases; Go's April 31 is May 1).
+        let esm = |version: &str| OsInfo {
+            extended_support: true,
+            ..os("ubuntu", version)
+        };
+        let eol = |o: &OsInfo, y, m, d| {
+            t.status(o, jiff::civil::date(y, m, d))
+                .expect("ubuntu")
+                .end_of_life
+        };
+        assert!(eol(&esm("18.04"), 2030, 5, 1));
+        assert!(!eol(&esm("18.04"), 2027, 5, 1));
+        assert!(eol(&os("ubuntu", "18.04"), 2027, 5, 1));
+        assert!(!eol(&esm("20.04"), 2022, 5, 1));
+        assert!(!eol(&esm("20.04"), 2030, 5, 1));
+        assert!(eol(&os("ubuntu", "20.04"), 2030, 5, 1));
+        // No extended date in the table: the standard one.
+        assert!(eol(&esm("23.04"), 2025, 1, 1));
         assert_eq!(t.lookup(&os("alpine", "3.1")), None, "3.1 is not 3.12");
         assert_eq!(t.lookup(&os("plan9", "4")), None);
     }

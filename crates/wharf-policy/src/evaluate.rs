@@ -808,13 +808,20 @@ fn misconfigurations(b: &mut Builder<'_>, facts: &ImageFacts) {
             .as_deref()
             .map(|n| format!(" ({n})"))
             .unwrap_or_default();
-        let mut msg = format!(
-            "{} {}{name} reached end of life on {}",
-            rel.family, rel.version, rel.eol
-        );
-        if let Some(x) = rel.extended {
-            msg.push_str(&format!("; paid extended support until {x}"));
-        }
+        let msg = match rel.extended {
+            Some(x) if eol.extended_support => format!(
+                "{} {}{name} reached the end of the extended support enabled in the image on {x} (standard support ended on {})",
+                rel.family, rel.version, rel.eol
+            ),
+            Some(x) => format!(
+                "{} {}{name} reached end of life on {}; paid extended support until {x}",
+                rel.family, rel.version, rel.eol
+            ),
+            None => format!(
+                "{} {}{name} reached end of life on {}",
+                rel.family, rel.version, rel.eol
+            ),
+        };
         let f = b.push(
             &r,
             FindingKind::Eol,

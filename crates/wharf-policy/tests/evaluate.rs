@@ -39,6 +39,7 @@ fn os(family: &str, version: &str) -> OsInfo {
         codename: None,
         pretty_name: None,
         distroless: false,
+        ..Default::default()
     }
 }
 
@@ -435,6 +436,47 @@ fn each_builtin_rule_fires_on_the_messy_image() {
         find(&eval(&messy(), &[], &no410), "WHARF-SECRET-001").len(),
         2
     );
+}
+
+/// Ubuntu with ESM enabled is end of life only after its extended date,
+/// and the finding then says which support ended.
+#[test]
+fn ubuntu_esm_extends_end_of_life() {
+    let mut inv = clean();
+    let policy = Policy::builtin();
+    inv.os = Some(os("ubuntu", "16.04"));
+    let e = eval(&inv, &[], &policy);
+    let eol = find(&e, "WHARF-EOL-001");
+    assert_eq!(eol.len(), 1, "16.04 standard support ended in 2021");
+    assert!(
+        eol[0]
+            .message
+            .contains("reached end of life on 2021-04-30; paid extended support until 2026-04-30"),
+        "{}",
+        eol[0].message
+    );
+    // ESM enabled: supported until 2026-04-30, which is before ctx().now.
+    inv.os = Some(OsInfo {
+        extended_support: true,
+        ..os("ubuntu", "16.04")
+    });
+    let e = eval(&inv, &[], &policy);
+    let eol = find(&e, "WHARF-EOL-001");
+    assert!(
+        eol[0]
+            .message
+            .contains("reached the end of the extended support enabled in the image on 2026-04-30"),
+        "{}",
+        eol[0].message
+    );
+    // 20.04 with ESM (until 2030) is not end of life; without it, it is.
+    inv.os = Some(OsInfo {
+        extended_support: true,
+        ..os("ubuntu", "20.04")
+    });
+    assert!(find(&eval(&inv, &[], &policy), "WHARF-EOL-001").is_empty());
+    inv.os = Some(os("ubuntu", "20.04"));
+    assert_eq!(find(&eval(&inv, &[], &policy), "WHARF-EOL-001").len(), 1);
 }
 
 #[test]

@@ -405,6 +405,7 @@ fn gen_image(args: &Args, i: usize) -> GenImage {
             codename: Some("bookworm".into()),
             pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
             distroless: false,
+            ..Default::default()
         }),
         packages,
         diagnostics: Vec::new(),

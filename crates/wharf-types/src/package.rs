@@ -206,7 +206,7 @@ mod tests {
 
 /// The operating system of an image, as identified from `/etc/os-release`
 /// and the older release files.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OsInfo {
     /// Family in lowercase as wharf names it: `debian`, `ubuntu`, `alpine`,
     /// `rhel`, `centos`, `rocky`, `alma`, `oracle`, `fedora`, `amazon`,
@@ -226,4 +226,16 @@ pub struct OsInfo {
     /// or package manager (e.g. gcr.io/distroless).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub distroless: bool,
+    /// The release the package manager's repositories are configured for,
+    /// when it is newer than `version` (Alpine: a `v3.10` or `edge` line in
+    /// `/etc/apk/repositories` of a 3.9 image). Packages then come from
+    /// that release, so its advisories apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_release: Option<String>,
+    /// Ubuntu: Expanded Security Maintenance for the base system
+    /// (`esm-infra`) is enabled (`/var/lib/ubuntu-advantage/status.json`),
+    /// so the release keeps getting security fixes after its standard end
+    /// of life.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub extended_support: bool,
 }

@@ -36,6 +36,7 @@ use wharf_types::{Ecosystem, OsInfo, Package};
 ///     codename: None,
 ///     pretty_name: None,
 ///     distroless: false,
+///     ..Default::default()
 /// };
 /// assert_eq!(
 ///     purl(&p, Some(&os)),
@@ -247,6 +248,7 @@ mod tests {
             codename: None,
             pretty_name: None,
             distroless: false,
+            ..Default::default()
         }
     }
 
