@@ -10,7 +10,8 @@ use wharf_types::Package;
 
 use crate::engine::{Analyzer, AnalyzerSet, File, Output};
 use crate::{
-    ParseError, apk, dotnet, dpkg, golang, java, npm, os_release, php, python, rpm, ruby, rust,
+    ParseError, apk, dotnet, dpkg, golang, java, julia, npm, os_release, php, python, rpm, ruby,
+    rust,
 };
 
 type Parse = fn(&File<'_>) -> Result<Option<Output>, ParseError>;
@@ -169,6 +170,13 @@ fn rust_file(f: &File<'_>) -> Result<Option<Output>, ParseError> {
     packages(rust::parse_auditable(f.path, f.bytes))
 }
 
+fn julia_file(f: &File<'_>) -> Result<Option<Output>, ParseError> {
+    if !julia::wants(f.path) {
+        return Ok(None);
+    }
+    packages(julia::parse(f.path, f.bytes))
+}
+
 fn dotnet_file(f: &File<'_>) -> Result<Option<Output>, ParseError> {
     if !dotnet::wants(f.path) {
         return Ok(None);
@@ -267,6 +275,18 @@ fn entries() -> Vec<Entry> {
             ..e("rust", 1, &["**/Cargo.lock"], 512 * MIB, rust_file)
         },
         e("dotnet-deps", 1, &["**/*.deps.json"], 64 * MIB, dotnet_file),
+        e(
+            "julia",
+            1,
+            &[
+                "**/Manifest.toml",
+                "**/JuliaManifest.toml",
+                "**/Manifest-v*.toml",
+                "**/JuliaManifest-v*.toml",
+            ],
+            16 * MIB,
+            julia_file,
+        ),
     ]
 }
 

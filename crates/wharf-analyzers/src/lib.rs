@@ -18,6 +18,7 @@ pub mod dotnet;
 pub mod dpkg;
 pub mod golang;
 pub mod java;
+pub mod julia;
 pub mod npm;
 pub mod os_release;
 pub mod php;

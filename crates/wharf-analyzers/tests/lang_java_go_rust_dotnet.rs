@@ -1,7 +1,7 @@
-//! Fixture and synthetic-input tests for the Java, Go, Rust and .NET
+//! Fixture and synthetic-input tests for the Java, Go, Rust, .NET and Julia
 //! analyzers.
 //!
-//! Fixtures live in `tests/fixtures/lang/{java,go,cargo,dotnet}` (provenance
+//! Fixtures live in `tests/fixtures/lang/{java,go,cargo,dotnet,julia}` (provenance
 //! in `tests/fixtures/lang/SOURCES-java-go-rust-dotnet.md`); each upstream
 //! expectation file (`*.expected.json`) is replayed case by case. Cases whose
 //! inputs were not kept upstream (compiled binaries, jars with code) or that
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use serde_json::Value;
 use wharf_analyzers::java::ArchiveLimits;
-use wharf_analyzers::{dotnet, golang, java, rust};
+use wharf_analyzers::{dotnet, golang, java, julia, rust};
 use wharf_types::{Ecosystem, Package};
 
 // ---------------------------------------------------------------- helpers
@@ -1493,4 +1493,85 @@ fn deeply_nested_text_inputs_do_not_overflow() {
         Method::Deflated,
     );
     assert_eq!(parse_jar("a-1.jar", &jar).len(), 1);
+}
+
+// ---------------------------------------------------------------- julia
+
+/// (name, version, uuid) of Julia packages.
+fn julia_rows(pkgs: &[Package]) -> BTreeSet<(String, String, String)> {
+    pkgs.iter()
+        .map(|p| {
+            assert_eq!(p.ecosystem, Ecosystem::Julia);
+            (
+                p.name.clone(),
+                p.version.clone(),
+                p.ecosystem_id.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// Trivy's (name, version, uuid) rows, without the `unknown` versions
+/// (standard libraries of manifests that do not say the Julia version):
+/// wharf leaves those out, having no version to match.
+fn trivy_julia_rows(want: &Value) -> BTreeSet<(String, String, String)> {
+    want.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["Version"] != "unknown")
+        .map(|p| (s(&p["Name"]), s(&p["Version"]), s(&p["ID"])))
+        .collect()
+}
+
+#[test]
+fn trivy_julia_manifest_cases() {
+    let base = "julia/trivy-parser/julia-manifest";
+    let mut checked = 0;
+    for case in expected(&format!("{base}.expected.json")) {
+        let file = format!("{base}/{}", s(&case["file"]));
+        let got = julia::parse(&file, &read(&file));
+        if case.get("wantErr").is_some() {
+            // Trivy rejects manifests whose dependency graph does not
+            // resolve (a missing child, two same-named packages where a
+            // `deps` list names one); wharf does not build the graph and
+            // reports the packages that have versions.
+            assert!(got.is_ok(), "{file}");
+            checked += 1;
+            continue;
+        }
+        let got = got.unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(julia_rows(&got), trivy_julia_rows(&case["want"]), "{file}");
+        assert!(got.iter().all(|p| p.locations == [file.clone()]));
+        checked += 1;
+    }
+    assert_eq!(checked, 9);
+
+    let base = "julia/trivy-analyzer/julia-pkg";
+    let mut checked = 0;
+    for case in expected(&format!("{base}.expected.json")) {
+        let dir = format!("{base}/{}", s(&case["dir"]));
+        let want: BTreeSet<_> = case["want"]["Applications"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|a| trivy_julia_rows(&a["Packages"]))
+            .collect();
+        let manifest = format!("{dir}/Manifest.toml");
+        let got = if fixture(&manifest).exists() {
+            julia_rows(&julia::parse(&manifest, &read(&manifest)).expect("parse"))
+        } else {
+            BTreeSet::new()
+        };
+        assert_eq!(got, want, "{dir}");
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+}
+
+proptest! {
+    /// Arbitrary bytes never panic the Julia manifest parser.
+    #[test]
+    fn julia_manifest_never_panics(data in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = julia::parse("Manifest.toml", &data);
+    }
 }

@@ -270,6 +270,7 @@ pub(crate) fn lookup_keys<'a>(p: &'a Package, os: &'a OsEcosystems) -> Option<Lo
         Ecosystem::Gem => one("RubyGems", &p.name, Cow::Borrowed(&p.version)),
         Ecosystem::Composer => one("Packagist", &p.name, Cow::Borrowed(&p.version)),
         Ecosystem::Nuget => one("NuGet", &p.name, Cow::Borrowed(&p.version)),
+        Ecosystem::Julia => one("Julia", &p.name, Cow::Borrowed(&p.version)),
     })
 }
 

@@ -75,12 +75,6 @@ const SKIPPED: &[(&str, &str, &str)] = &[
         "ubuntu 19.04-ESM, 19.04 is outdated",
         "trivy's clock-dependent switch to a separate ESM bucket",
     ),
-    // Julia: wharf has no Julia ecosystem.
-    (
-        "library.expected.json",
-        "julia package",
-        "no Julia ecosystem",
-    ),
     // Seal Security: the `seal.yaml` fixture is not in the shared copy
     // of the upstream test data.
     ("library.expected.json", "seal security pip package", SEAL),
@@ -183,6 +177,7 @@ const LIBRARY_CASES: &[(&str, Ecosystem)] = &[
     ("no vulnerability", Ecosystem::Composer),
     ("duplicated version in advisory", Ecosystem::Pypi),
     ("Custom data for vulnerability", Ecosystem::Golang),
+    ("julia package", Ecosystem::Julia),
 ];
 
 #[derive(Clone, Copy, PartialEq)]
@@ -286,6 +281,7 @@ fn lang_ecosystem(prefix: &str) -> Option<&'static str> {
         "maven" => "Maven",
         "nuget" => "NuGet",
         "cargo" => "crates.io",
+        "julia" => "Julia",
         _ => return None,
     })
 }

@@ -32,6 +32,8 @@ pub enum Ecosystem {
     Composer,
     /// .NET packages (NuGet).
     Nuget,
+    /// Julia packages (the General registry; `Manifest.toml`).
+    Julia,
 }
 
 impl Ecosystem {
@@ -49,6 +51,7 @@ impl Ecosystem {
             Self::Gem => "gem",
             Self::Composer => "composer",
             Self::Nuget => "nuget",
+            Self::Julia => "julia",
         }
     }
 
@@ -130,6 +133,11 @@ pub struct Package {
     /// purl names its distribution release).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purl: Option<String>,
+    /// The ecosystem's own identifier of the package beside its name, where
+    /// names are not unique (Julia: the package UUID, which tells two
+    /// packages of one name apart and goes into the purl).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecosystem_id: Option<String>,
 }
 
 impl Package {
@@ -156,6 +164,7 @@ impl Package {
             layer: None,
             owned_by: None,
             purl: None,
+            ecosystem_id: None,
         }
     }
 

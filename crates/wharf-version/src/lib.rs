@@ -95,7 +95,8 @@ impl Scheme {
             Ecosystem::Deb => Scheme::Dpkg,
             Ecosystem::Rpm => Scheme::Rpm,
             Ecosystem::Apk => Scheme::Apk,
-            Ecosystem::Npm | Ecosystem::Cargo => Scheme::Semver,
+            // Julia's `VersionNumber` is SemVer 2.0.
+            Ecosystem::Npm | Ecosystem::Cargo | Ecosystem::Julia => Scheme::Semver,
             Ecosystem::Golang => Scheme::Go,
             Ecosystem::Pypi => Scheme::Pep440,
             Ecosystem::Maven => Scheme::Maven,
@@ -139,7 +140,7 @@ impl Scheme {
             | "Alpaquita"
             | "BellSoft Hardened Containers"
             | "MinimOS" => Scheme::Apk,
-            "npm" | "crates.io" => Scheme::Semver,
+            "npm" | "crates.io" | "Julia" => Scheme::Semver,
             "Go" => Scheme::Go,
             "PyPI" => Scheme::Pep440,
             "Maven" => Scheme::Maven,

@@ -134,6 +134,13 @@ pub fn purl(p: &Package, os: Option<&OsInfo>) -> String {
         Ecosystem::Cargo | Ecosystem::Gem | Ecosystem::Nuget => {
             build(ty, &[], &p.name, &p.version, qualifiers)
         }
+        // The UUID tells packages of one name apart (purl spec: `uuid`).
+        Ecosystem::Julia => {
+            if let Some(uuid) = &p.ecosystem_id {
+                qualifiers.push(("uuid", uuid.clone()));
+            }
+            build(ty, &[], &p.name, &p.version, qualifiers)
+        }
     }
 }
 
@@ -478,5 +485,17 @@ mod tests {
             p.arch = Some("amd64".into());
             assert_eq!(purl(&p, Some(&debian)), want, "{eco} {name}");
         }
+    }
+
+    /// Julia packages carry their UUID (the purl spec's `uuid` qualifier).
+    #[test]
+    fn julia_uuid_qualifier() {
+        let mut p = pkg(Ecosystem::Julia, "HTTP", "1.10.16");
+        assert_eq!(purl(&p, None), "pkg:julia/HTTP@1.10.16");
+        p.ecosystem_id = Some("cd3eb016-35fb-5094-929b-558a96fad6f3".into());
+        assert_eq!(
+            purl(&p, None),
+            "pkg:julia/HTTP@1.10.16?uuid=cd3eb016-35fb-5094-929b-558a96fad6f3"
+        );
     }
 }
