@@ -10,8 +10,8 @@ use wharf_types::Package;
 
 use crate::engine::{Analyzer, AnalyzerSet, File, Output};
 use crate::{
-    ParseError, apk, dotnet, dpkg, golang, java, julia, npm, os_release, php, python, rpm, ruby,
-    rust,
+    ParseError, apk, bottlerocket, dotnet, dpkg, golang, java, julia, npm, os_release, php, python,
+    rpm, ruby, rust,
 };
 
 type Parse = fn(&File<'_>) -> Result<Option<Output>, ParseError>;
@@ -170,6 +170,10 @@ fn rust_file(f: &File<'_>) -> Result<Option<Output>, ParseError> {
     packages(rust::parse_auditable(f.path, f.bytes))
 }
 
+fn bottlerocket_file(f: &File<'_>) -> Result<Option<Output>, ParseError> {
+    packages(bottlerocket::parse(f.path, f.bytes))
+}
+
 fn julia_file(f: &File<'_>) -> Result<Option<Output>, ParseError> {
     if !julia::wants(f.path) {
         return Ok(None);
@@ -218,6 +222,13 @@ fn entries() -> Vec<Entry> {
             disk: true,
             ..e("rpm", 1, rpm::PATHS, 2048 * MIB, rpm_file)
         },
+        e(
+            "bottlerocket",
+            1,
+            &[bottlerocket::PATH],
+            16 * MIB,
+            bottlerocket_file,
+        ),
         e(
             "python",
             1,

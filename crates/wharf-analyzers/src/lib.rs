@@ -14,6 +14,7 @@ mod builtin;
 pub mod engine;
 
 pub mod apk;
+pub mod bottlerocket;
 pub mod dotnet;
 pub mod dpkg;
 pub mod golang;

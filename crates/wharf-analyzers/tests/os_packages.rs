@@ -1,4 +1,5 @@
-//! Fixture-driven tests of the OS analyzers (os-release, dpkg, apk, rpm)
+//! Fixture-driven tests of the OS analyzers (os-release, dpkg, apk, rpm,
+//! the Bottlerocket inventory)
 //! against the upstream test tables of Trivy, osv-scalibr, go-rpmdb and
 //! apk-tools (see `tests/fixtures/os/SOURCES.md`), plus robustness tests on
 //! truncated, corrupted and arbitrary input.
@@ -11,7 +12,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use wharf_analyzers::rpm::header::{Header, HeaderInfo};
 use wharf_analyzers::rpm::{bdb, ndb};
-use wharf_analyzers::{ParseError, apk, dpkg, os_release, rpm};
+use wharf_analyzers::{ParseError, apk, bottlerocket, dpkg, os_release, rpm};
 use wharf_types::{Ecosystem, OsInfo, Package, SourcePackage};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -1042,4 +1043,56 @@ proptest! {
         let _ = HeaderInfo::parse(&blob);
         let _ = HeaderInfo::parse(&blob[..cut.index(blob.len())]);
     }
+}
+
+// -------------------------------------------------------------- bottlerocket
+
+#[test]
+fn trivy_bottlerocket_inventory_cases() {
+    let doc = json("bottlerocket/trivy.expected.json");
+    let mut checked = 0;
+    for case in cases(&doc) {
+        let file = str_of(case, "path")
+            .and_then(|p| p.strip_prefix("./testdata/"))
+            .expect("path");
+        let got = bottlerocket::parse(
+            bottlerocket::PATH,
+            &read(&format!("bottlerocket/trivy/{file}")),
+        )
+        .expect("parse");
+        // (name, epoch, version-release, arch) in file order.
+        let rows = |pkgs: &[Package]| -> Vec<(String, u32, String, String)> {
+            pkgs.iter()
+                .map(|p| {
+                    assert_eq!(p.ecosystem, Ecosystem::Rpm);
+                    (
+                        p.name.clone(),
+                        p.epoch.unwrap_or(0),
+                        p.version.clone(),
+                        p.arch.clone().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        };
+        let want: Vec<(String, u32, String, String)> = case["wantPkgs"]
+            .as_array()
+            .expect("wantPkgs")
+            .iter()
+            .map(|w| {
+                (
+                    w["Name"].as_str().unwrap_or_default().to_owned(),
+                    u32::try_from(w["Epoch"].as_u64().unwrap_or(0)).expect("epoch"),
+                    format!(
+                        "{}-{}",
+                        w["Version"].as_str().unwrap_or_default(),
+                        w["Release"].as_str().unwrap_or_default()
+                    ),
+                    w["Arch"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(rows(&got), want, "{file}");
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
 }

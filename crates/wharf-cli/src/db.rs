@@ -36,8 +36,10 @@ enum DbCommand {
     Update {
         /// A source as KIND:URL-or-PATH (repeatable); KIND is osv, rustsec,
         /// alpine, debian, almalinux (errata.json, with per-architecture
-        /// fixes), kev, epss or hashes. Default: the public OSV dumps,
-        /// Alpine secdb, the Debian security tracker, CISA KEV and FIRST EPSS.
+        /// fixes), updateinfo (rpm repository errata: Bottlerocket, Rocky),
+        /// kev, epss or hashes. Default: the public OSV dumps, Alpine
+        /// secdb, the Debian security tracker, Bottlerocket's errata, CISA
+        /// KEV and FIRST EPSS.
         #[arg(long = "source", value_name = "KIND:LOCATION")]
         sources: Vec<SourceSpec>,
         /// Output format of the update report.

@@ -81,6 +81,7 @@ pub(crate) fn normalize_name_cow<'a>(osv_ecosystem: &str, name: &'a str) -> Cow<
 /// | `Oracle Linux:ol8_baseos_latest::ol8_baseos_latest` | `Oracle Linux:8` |
 /// | `Amazon Linux:amazon_linux_2023::al2023_appstream` | `Amazon Linux:2023` |
 /// | `Ubuntu:ubuntu_pro:22.04::main` | `Ubuntu:Pro:22.04:LTS` |
+/// | `CBL-Mariner:2.0`, `Azure Linux:3` | `Azure Linux:2.0`, `Azure Linux:3.0` |
 pub fn canonical_ecosystem(ecosystem: &str) -> Cow<'_, str> {
     let parts: Vec<&str> = ecosystem.split(':').collect();
     let digits_major = |s: &str| -> Option<String> {
@@ -119,6 +120,14 @@ pub fn canonical_ecosystem(ecosystem: &str) -> Cow<'_, str> {
             "Amazon Linux:{}",
             product.trim_start_matches("amazon_linux_")
         )),
+        // Azure Linux 3 continues CBL-Mariner 1 and 2: one key, `X.Y`.
+        ["Azure Linux" | "CBL-Mariner", release] if !release.is_empty() => {
+            Some(if release.contains('.') {
+                format!("Azure Linux:{release}")
+            } else {
+                format!("Azure Linux:{release}.0")
+            })
+        }
         ["Ubuntu", stream, release, "", ..] => Some(if stream.contains("pro") {
             format!("Ubuntu:Pro:{release}:LTS")
         } else {
@@ -135,6 +144,10 @@ pub(crate) struct OsEcosystems {
     deb: Vec<String>,
     apk: Option<String>,
     rpm: Option<String>,
+    /// The rpm feed files advisories under the source package (Azure
+    /// Linux and CBL-Mariner track CVEs per spec: `bind` for
+    /// `bind-utils`), not the binary package.
+    rpm_by_source: bool,
 }
 
 impl OsEcosystems {
@@ -149,6 +162,8 @@ impl OsEcosystems {
                 format!("Ubuntu:{}:LTS", o.version),
                 format!("Ubuntu:Pro:{}:LTS", o.version),
             ],
+            // Echo's feed has no release: one rolling distribution.
+            "echo" => vec!["Echo".to_owned()],
             _ => Vec::new(),
         };
         let apk = match o.family.as_str() {
@@ -161,6 +176,7 @@ impl OsEcosystems {
             }),
             "wolfi" => Some("Wolfi".to_owned()),
             "chainguard" => Some("Chainguard".to_owned()),
+            "minimos" => Some("MinimOS".to_owned()),
             _ => None,
         };
         let rpm = match o.family.as_str() {
@@ -188,9 +204,16 @@ impl OsEcosystems {
             "photon" => Some(format!("Photon OS:{}", major_minor(&o.version))),
             "mageia" => Some(format!("Mageia:{}", major(&o.version))),
             "openeuler" => Some(format!("openEuler:{}", o.version)),
+            "bottlerocket" => Some("Bottlerocket".to_owned()),
             _ => None,
         };
-        Self { deb, apk, rpm }
+        let rpm_by_source = matches!(o.family.as_str(), "mariner" | "azurelinux");
+        Self {
+            deb,
+            apk,
+            rpm,
+            rpm_by_source,
+        }
     }
 }
 
@@ -259,7 +282,11 @@ pub(crate) fn lookup_keys<'a>(p: &'a Package, os: &'a OsEcosystems) -> Option<Lo
         ),
         Ecosystem::Rpm => one(
             os.rpm.as_deref()?,
-            p.name.as_str(),
+            if os.rpm_by_source {
+                source_name
+            } else {
+                p.name.as_str()
+            },
             Cow::Owned(p.full_version()),
         ),
         Ecosystem::Pypi => one("PyPI", &p.name, Cow::Borrowed(&p.version)),

@@ -65,6 +65,18 @@ const SKIPPED: &[(&str, &str, &str)] = &[
     ("ospkg/photon.expected.json", "invalid bucket", INVALID_DB),
     ("ospkg/suse.expected.json", "broken bucket", INVALID_DB),
     ("ospkg/oracle.expected.json", "malformed", INVALID_DB),
+    ("ospkg/azure.expected.json", "broken advisory", INVALID_DB),
+    ("ospkg/echo.expected.json", "sad path - invalid", INVALID_DB),
+    (
+        "ospkg/minimos.expected.json",
+        "Get returns an error",
+        INVALID_DB,
+    ),
+    (
+        "ospkg/bottlerocket.expected.json",
+        "Get returns an error",
+        INVALID_DB,
+    ),
     // trivy looks an ESM release past its standard end of life up in a
     // separate `<release>-ESM` bucket (chosen by the clock against its
     // EOL table; the fixture has none for 19.04, so nothing is found).
@@ -110,22 +122,10 @@ const SEAL: &str = "fixtures/seal.yaml is missing from the shared test data";
 /// Upstream OS detector fixtures not copied (whole files), with the reason.
 /// Listed for the report; they have no package keys in `keys.rs` (or
 /// need data wharf does not model).
-const NOT_COPIED: &[(&str, &str)] = &[
-    (
-        "ospkg/redhat",
-        "Red Hat matching needs CPE/content sets; no key in keys.rs",
-    ),
-    (
-        "ospkg/bottlerocket",
-        "no Bottlerocket package key in keys.rs",
-    ),
-    ("ospkg/echo", "no Echo package key in keys.rs"),
-    ("ospkg/minimos", "no MinimOS package key in keys.rs"),
-    (
-        "ospkg/azure",
-        "trivy keys Mariner/Azure Linux by source package (bind for bind-utils), keys.rs by binary rpm name; which the wharf Azure Linux feed uses is unverified, so not converted",
-    ),
-];
+const NOT_COPIED: &[(&str, &str)] = &[(
+    "ospkg/redhat",
+    "Red Hat matching needs CPE/content sets; no key in keys.rs",
+)];
 
 /// The expected files that were copied, with the wharf ecosystem and OS
 /// family of their packages (`None` for the library driver, where the
@@ -164,6 +164,16 @@ const FILES: &[(&str, Option<(Ecosystem, &str)>)] = &[
     ),
     // The family depends on the case's distribution (see `family`).
     ("ospkg/suse.expected.json", Some((Ecosystem::Rpm, "suse"))),
+    ("ospkg/azure.expected.json", Some((Ecosystem::Rpm, "azure"))),
+    ("ospkg/echo.expected.json", Some((Ecosystem::Deb, "echo"))),
+    (
+        "ospkg/minimos.expected.json",
+        Some((Ecosystem::Apk, "minimos")),
+    ),
+    (
+        "ospkg/bottlerocket.expected.json",
+        Some((Ecosystem::Rpm, "bottlerocket")),
+    ),
     ("library.expected.json", None),
 ];
 
@@ -196,6 +206,9 @@ enum OsKind {
     /// Oracle Linux: each of a value's `Entries` (Ksplice, FIPS and plain
     /// builds, per architecture) is a fix of its own.
     Oracle,
+    /// Echo, Azure Linux / CBL-Mariner: a value without a fixed version
+    /// (or none at all) is unfixed.
+    Unfixed,
 }
 
 /// trivy-db OS bucket → OSV ecosystem string.
@@ -209,6 +222,10 @@ fn os_ecosystem(bucket: &str) -> Option<(String, OsKind)> {
         "chainguard" => ("Chainguard".into(), OsKind::FixedOnly),
         "alma" => (format!("AlmaLinux:{release}"), OsKind::Rpm),
         "rocky" => (format!("Rocky Linux:{release}"), OsKind::Rpm),
+        "echo" => ("Echo".into(), OsKind::Unfixed),
+        "minimos" => ("MinimOS".into(), OsKind::FixedOnly),
+        "bottlerocket" => ("Bottlerocket".into(), OsKind::FixedOnly),
+        "CBL-Mariner" => (format!("CBL-Mariner:{release}"), OsKind::Unfixed),
         _ => {
             // Multi-word names: `amazon linux 2`, `Photon OS 1.0`,
             // `SUSE Linux Enterprise 15.3`, `openSUSE Leap 15.3`, …
@@ -217,6 +234,7 @@ fn os_ecosystem(bucket: &str) -> Option<(String, OsKind)> {
                 "amazon linux" => (format!("Amazon Linux:{release}"), OsKind::FixedOnly),
                 "Photon OS" => (format!("Photon OS:{release}"), OsKind::FixedOnly),
                 "Oracle Linux" => (format!("Oracle Linux:{release}"), OsKind::Oracle),
+                "Azure Linux" => (format!("Azure Linux:{release}"), OsKind::Unfixed),
                 "SUSE Linux Enterprise" => (
                     format!("SUSE Linux Enterprise Server:{release}"),
                     OsKind::FixedOnly,
@@ -235,9 +253,15 @@ fn os_ecosystem(bucket: &str) -> Option<(String, OsKind)> {
     })
 }
 
-/// The os-release family of a case: the file's, or for SUSE the one of
-/// the case's distribution.
+/// The os-release family of a case: the file's, or for SUSE and Azure
+/// Linux the one of the case's distribution.
 fn family<'a>(file_family: &'a str, case: &Value) -> &'a str {
+    if file_family == "azure" {
+        return match case["args"]["dist"].as_str() {
+            Some("Mariner") => "mariner",
+            _ => "azurelinux",
+        };
+    }
     if file_family != "suse" {
         return file_family;
     }
@@ -384,8 +408,10 @@ fn convert(files: &[PathBuf]) -> Vec<Advisory> {
                     }
                     match kind {
                         Some(kind) => {
-                            let Some(fixed) = v["FixedVersion"].as_str() else {
-                                continue;
+                            let fixed = match v["FixedVersion"].as_str() {
+                                Some(f) => f,
+                                None if kind == OsKind::Unfixed => "",
+                                None => continue,
                             };
                             let introduced = v["AffectedVersion"].as_str().unwrap_or("0");
                             let mut events = vec![Event::Introduced(introduced.to_owned())];
@@ -435,7 +461,8 @@ fn os_package(eco: Ecosystem, i: usize, p: &Value) -> Package {
     // A package without a version (a case of its own) matches nothing.
     let mut version = s("Version").unwrap_or_default().to_owned();
     let mut src_version = s("SrcVersion").map(str::to_owned);
-    if eco == Ecosystem::Rpm {
+    // trivy splits rpm (and Echo's dpkg) versions at the release.
+    if matches!(eco, Ecosystem::Rpm | Ecosystem::Deb) {
         if let Some(r) = s("Release") {
             version = format!("{version}-{r}");
         }
@@ -521,8 +548,10 @@ fn run_case(file: &str, os: Option<(Ecosystem, &str)>, case: &Value) -> Result<(
     let (os_info, packages) = match os {
         Some((eco, file_family)) => (
             Some(case_os(family(file_family, case), args)),
+            // Bottlerocket's cases list the packages beside `args`.
             args["pkgs"]
                 .as_array()
+                .or_else(|| case["pkgs"].as_array())
                 .into_iter()
                 .flatten()
                 .enumerate()
@@ -563,7 +592,12 @@ fn run_case(file: &str, os: Option<(Ecosystem, &str)>, case: &Value) -> Result<(
                 m.package,
                 m.id,
                 m.installed_version,
-                m.fixed_versions.into_iter().collect(),
+                // An explicit zero epoch (`0:9.16.15-1.cm1`, as Azure
+                // Linux's data writes it) is no epoch; trivy drops it.
+                m.fixed_versions
+                    .into_iter()
+                    .map(|f| f.strip_prefix("0:").map(str::to_owned).unwrap_or(f))
+                    .collect(),
                 m.state,
             )
         })

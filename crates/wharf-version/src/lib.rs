@@ -133,7 +133,8 @@ impl Scheme {
             | "CentOS"
             | "SUSE Linux Enterprise Server"
             | "SUSE Linux Enterprise Desktop"
-            | "SUSE Linux Enterprise Micro" => Scheme::Rpm,
+            | "SUSE Linux Enterprise Micro"
+            | "Bottlerocket" => Scheme::Rpm,
             "Alpine"
             | "Wolfi"
             | "Chainguard"

@@ -6,37 +6,19 @@
 //! holding the fixed binary packages per architecture and, for module
 //! streams, the `module` they belong to). Unlike the OSV export of the
 //! same data, it keeps the architecture of every package, which is what
-//! this importer is for.
-//!
-//! * Only `type: security` records are vulnerabilities; bug-fix and
-//!   enhancement errata are ignored (not reported as skipped).
-//! * One [`Advisory`] per CVE the record references (the errata id goes to
-//!   [`Advisory::related`]), merged across every erratum that fixes that
-//!   CVE, as the distribution's tracker reports per CVE; a security erratum
-//!   without a CVE reference becomes an advisory of its own id.
-//! * Each fixed package becomes an [`Affected`] with ecosystem
-//!   `AlmaLinux:<major>` (the major release from the package's `elN`
-//!   release tag), the binary package name, range `introduced 0, fixed
-//!   [epoch:]version-release`, [`FixStatus::Fixed`], the erratum's severity
-//!   as [`Affected::distro_severity`], and the module stream (`virt:rhel`)
-//!   as [`Affected::modularity`].
-//! * Architectures: a package fixed at the **same** version on every
-//!   architecture the erratum lists is recorded for all architectures (the
-//!   feed may not list every architecture the release ships, and a fix
-//!   is a fix). Only when one erratum fixes a package at different
-//!   versions on different architectures does each version carry its
-//!   [`Affected::arches`].
-//! * A package listed twice for one architecture (rebuilt for two minor
-//!   releases, `module_el8.3.0` and `module_el8.4.0`) is fixed by the
-//!   lower build: the higher one would flag the fixed lower build.
+//! this importer is for. Only `type: security` records are
+//! vulnerabilities; bug-fix and enhancement errata are ignored (not
+//! reported as skipped). Records become advisories as [`crate::errata`]
+//! describes, with ecosystem `AlmaLinux:<major>` from each package's `elN`
+//! release tag.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::model::{Advisory, Affected, FixStatus, Range};
-use crate::{Error, ImportReport, Skipped, limits, looks_like_id, sources};
+use crate::model::Advisory;
+use crate::{Error, ImportReport, Skipped, errata, limits, sources};
 
 /// Imports an errata document from a file.
 pub fn import_path(path: &Path) -> Result<ImportReport, Error> {
@@ -75,7 +57,7 @@ pub fn parse_bytes(data: &[u8], origin: &str) -> Result<ImportReport, Error> {
         match erratum_advisories(r, &mut report.warnings) {
             Ok(advisories) => {
                 for a in advisories.into_iter().flatten() {
-                    merge_into(&mut by_id, a);
+                    errata::merge_into(&mut by_id, a);
                 }
             }
             Err(reason) => report.skipped.push(Skipped::new(what, reason)),
@@ -85,54 +67,26 @@ pub fn parse_bytes(data: &[u8], origin: &str) -> Result<ImportReport, Error> {
     Ok(report)
 }
 
-/// Folds an advisory into the one of the same id, if any.
-fn merge_into(by_id: &mut BTreeMap<String, Advisory>, a: Advisory) {
-    let Some(existing) = by_id.get_mut(&a.id) else {
-        by_id.insert(a.id.clone(), a);
-        return;
-    };
-    for r in a.related {
-        if !existing.related.contains(&r) {
-            existing.related.push(r);
-        }
-    }
-    existing.related.sort();
-    for af in a.affected {
-        if !existing.affected.contains(&af) {
-            existing.affected.push(af);
-        }
-    }
-    for r in a.references {
-        if !existing.references.contains(&r) {
-            existing.references.push(r);
-        }
-    }
+/// The string a JSON value holds, if any.
+fn str_of(v: Option<&Value>) -> Option<&str> {
+    v.and_then(Value::as_str)
 }
 
-/// The advisories one erratum yields: `None` for an erratum that is not a
+/// The advisories one record yields: `None` for an erratum that is not a
 /// security erratum (ignored), an error for a malformed record.
 fn erratum_advisories(
     r: &Value,
     warnings: &mut Vec<Skipped>,
 ) -> Result<Option<Vec<Advisory>>, String> {
     let r = r.as_object().ok_or("record is not an object")?;
-    let id = r
-        .get("updateinfo_id")
-        .and_then(Value::as_str)
-        .filter(|id| id.len() <= limits::MAX_ID_LEN && looks_like_id(id))
-        .ok_or("missing or invalid updateinfo_id")?;
-    if r.get("type").and_then(Value::as_str) != Some("security") {
+    let id = str_of(r.get("updateinfo_id")).ok_or("missing or invalid updateinfo_id")?;
+    if str_of(r.get("type")) != Some("security") {
         return Ok(None);
     }
-    let severity = r
-        .get("severity")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty() && s.len() <= limits::MAX_ID_LEN)
-        .map(str::to_owned);
     let pkglist = r.get("pkglist").ok_or("no pkglist")?;
     let module = match pkglist.get("module") {
         Some(Value::Object(m)) => {
-            let part = |k: &str| m.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+            let part = |k: &str| str_of(m.get(k)).filter(|s| !s.is_empty());
             match (part("name"), part("stream")) {
                 (Some(n), Some(s)) => Some(format!("{n}:{s}")),
                 _ => return Err("module without name or stream".into()),
@@ -141,162 +95,61 @@ fn erratum_advisories(
         None | Some(Value::Null) => None,
         Some(_) => return Err("`pkglist.module` is not an object".into()),
     };
-    let packages = pkglist
+    let packages: Vec<errata::ListedPackage<'_>> = pkglist
         .get("packages")
         .and_then(Value::as_array)
-        .ok_or("`pkglist.packages` is not a list")?;
-    // (ecosystem, name) -> architecture -> the lowest fixed version listed
-    // for it (an erratum may list a package twice, rebuilt for two minor
-    // releases: the earlier build is the fix).
-    let mut fixes: BTreeMap<(String, String), BTreeMap<String, String>> = BTreeMap::new();
-    for (i, p) in packages.iter().enumerate() {
-        match fixed_package(p) {
-            Ok((eco, name, evr, arch)) => {
-                let lowest = fixes
-                    .entry((eco, name))
-                    .or_default()
-                    .entry(arch)
-                    .or_default();
-                if lowest.is_empty() || rpm_less(&evr, lowest) {
-                    *lowest = evr;
-                }
+        .ok_or("`pkglist.packages` is not a list")?
+        .iter()
+        .map(|p| {
+            let f = |k: &str| str_of(p.get(k)).unwrap_or_default();
+            errata::ListedPackage {
+                name: f("name"),
+                epoch: str_of(p.get("epoch")),
+                version: f("version"),
+                release: f("release"),
+                arch: f("arch"),
             }
-            Err(reason) => warnings.push(Skipped::new(format!("{id}: packages[{i}]"), reason)),
-        }
-    }
-    if fixes.is_empty() {
-        return Err("no usable fixed package".into());
-    }
-    let mut affected = Vec::new();
-    for ((eco, name), by_arch) in fixes {
-        // fixed version -> architectures (sorted: the map's order).
-        let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (arch, evr) in by_arch {
-            versions.entry(evr).or_default().push(arch);
-        }
-        let per_arch = versions.len() > 1;
-        for (evr, arches) in versions {
-            let mut af = Affected::new(eco.clone(), name.clone());
-            af.ranges.push(Range::fixed_in(evr));
-            af.status = FixStatus::Fixed;
-            af.distro_severity.clone_from(&severity);
-            af.modularity.clone_from(&module);
-            if per_arch {
-                af.arches = arches;
-            }
-            affected.push(af);
-        }
-    }
-    let mut cves: Vec<&str> = r
-        .get("references")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|x| x.get("type").and_then(Value::as_str) == Some("cve"))
-        .filter_map(|x| x.get("id").and_then(Value::as_str))
-        .filter(|c| c.starts_with("CVE-") && c.len() <= limits::MAX_ID_LEN && looks_like_id(c))
+        })
         .collect();
-    cves.sort_unstable();
-    cves.dedup();
-    let title = r
-        .get("title")
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned);
-    let reference = format!(
-        "https://errata.almalinux.org/{}/{}.html",
-        affected
-            .first()
-            .and_then(|a| a.ecosystem.strip_prefix("AlmaLinux:"))
-            .unwrap_or_default(),
-        id.replace(':', "-")
-    );
-    let advisory = |adv_id: &str| {
-        let mut a = Advisory::new(adv_id, sources::ALMALINUX);
-        a.summary.clone_from(&title);
-        a.affected.clone_from(&affected);
-        a.references.push(reference.clone());
-        if adv_id != id {
-            a.related.push(id.to_owned());
-        }
-        a
+    let reference = packages.first().map(|p: &errata::ListedPackage<'_>| {
+        format!(
+            "https://errata.almalinux.org/{}/{}.html",
+            errata::el_major(p.release).unwrap_or_default(),
+            id.replace(':', "-")
+        )
+    });
+    let erratum = errata::Erratum {
+        id,
+        title: str_of(r.get("title"))
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned),
+        severity: str_of(r.get("severity"))
+            .filter(|s| !s.is_empty() && s.len() <= limits::MAX_ID_LEN)
+            .map(str::to_owned),
+        module,
+        cves: r
+            .get("references")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|x| str_of(x.get("type")) == Some("cve"))
+            .filter_map(|x| str_of(x.get("id")))
+            .collect(),
+        packages,
+        reference,
     };
-    Ok(Some(if cves.is_empty() {
-        vec![advisory(id)]
-    } else {
-        cves.into_iter().map(advisory).collect()
-    }))
-}
-
-/// Whether rpm version `a` sorts before `b` (unparsable versions compare
-/// as text, so the choice stays deterministic).
-fn rpm_less(a: &str, b: &str) -> bool {
-    wharf_version::compare(wharf_version::Scheme::Rpm, a, b)
-        .map_or(a < b, |o| o == std::cmp::Ordering::Less)
-}
-
-/// (ecosystem, name, `[epoch:]version-release`, arch) of one listed package.
-fn fixed_package(p: &Value) -> Result<(String, String, String, String), &'static str> {
-    let s = |k: &str| {
-        p.get(k)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty() && s.len() <= limits::MAX_VERSION_LEN)
-            .filter(|s| !s.contains(char::is_whitespace))
-    };
-    let name = s("name").ok_or("missing or invalid name")?;
-    let version = s("version").ok_or("missing or invalid version")?;
-    let release = s("release").ok_or("missing or invalid release")?;
-    let arch = s("arch").ok_or("missing or invalid arch")?;
-    let major = el_major(release).ok_or("no elN release tag in the package release")?;
-    let evr = match s("epoch") {
-        None | Some("0") => format!("{version}-{release}"),
-        Some(e) if e.bytes().all(|b| b.is_ascii_digit()) && e.len() <= 10 => {
-            format!("{e}:{version}-{release}")
-        }
-        Some(_) => return Err("invalid epoch"),
-    };
-    Ok((
-        format!("AlmaLinux:{major}"),
-        name.to_owned(),
-        evr,
-        arch.to_owned(),
-    ))
-}
-
-/// The major release of an Enterprise Linux release tag: `10.el8_4.1`,
-/// `8.module_el8.4.0+2523+3300d70f` and `2.module+el8.4.0+543` → `8`.
-fn el_major(release: &str) -> Option<&str> {
-    let bytes = release.as_bytes();
-    let mut from = 0;
-    while let Some(pos) = release[from..].find("el") {
-        let at = from + pos;
-        let boundary = at == 0 || matches!(bytes[at - 1], b'.' | b'_' | b'+');
-        let digits = release[at + 2..]
-            .bytes()
-            .take_while(u8::is_ascii_digit)
-            .count();
-        if boundary && digits > 0 {
-            return Some(&release[at + 2..at + 2 + digits]);
-        }
-        from = at + 2;
-    }
-    None
+    errata::advisories(
+        &erratum,
+        sources::ALMALINUX,
+        |p| errata::el_ecosystem("AlmaLinux", p),
+        warnings,
+    )
+    .map(Some)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn el_majors() {
-        assert_eq!(el_major("10.el8_4.1"), Some("8"));
-        assert_eq!(el_major("8.module_el8.4.0+2523+3300d70f"), Some("8"));
-        assert_eq!(el_major("2.module+el8.4.0+543+efbf198b.1"), Some("8"));
-        assert_eq!(el_major("1.el9"), Some("9"));
-        assert_eq!(el_major("1.fc40"), None);
-        assert_eq!(el_major("1.del8"), None);
-        assert_eq!(el_major("1.el"), None);
-    }
 
     #[test]
     fn per_architecture_versions_only_when_they_differ() {

@@ -2,7 +2,7 @@
 //! parsers.
 //!
 //! Every feed (OSV dumps, RustSec, Alpine secdb, the Debian security
-//! tracker, AlmaLinux errata) is converted into [`Advisory`] records ([`model`]); enrichment
+//! tracker, AlmaLinux errata, rpm `updateinfo.xml`) is converted into [`Advisory`] records ([`model`]); enrichment
 //! feeds produce [`KevEntry`] (CISA KEV) and [`EpssScore`] (FIRST EPSS).
 //! [`merge`] groups records that describe the same vulnerability.
 //! [`hashes`] reads malware hash lists (ClamAV `.hdb`/`.hsb`, plain lists)
@@ -25,6 +25,7 @@ pub mod alpine;
 pub mod cvss;
 pub mod debian;
 pub mod epss;
+mod errata;
 pub mod hashes;
 pub mod kev;
 pub mod merge;
@@ -32,6 +33,7 @@ pub mod model;
 pub mod osv;
 pub mod rustsec;
 pub mod store;
+pub mod updateinfo;
 
 use std::path::PathBuf;
 
@@ -56,6 +58,8 @@ pub mod sources {
     pub const DEBIAN: &str = "debian";
     /// AlmaLinux errata.
     pub const ALMALINUX: &str = "almalinux";
+    /// rpm repository errata (`updateinfo.xml`).
+    pub const UPDATEINFO: &str = "updateinfo";
 }
 
 /// Limits applied to every record; a record exceeding one is skipped with

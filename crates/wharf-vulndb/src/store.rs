@@ -46,6 +46,8 @@ pub enum SourceKind {
     Debian,
     /// AlmaLinux errata JSON (`errata.almalinux.org/<major>/errata.json`).
     Almalinux,
+    /// rpm repository errata, `updateinfo.xml` (Bottlerocket, Rocky…).
+    Updateinfo,
     /// CISA Known Exploited Vulnerabilities JSON.
     Kev,
     /// FIRST EPSS scores (CSV, optionally gzipped).
@@ -57,12 +59,13 @@ pub enum SourceKind {
 
 impl SourceKind {
     /// Every kind, in the order `KIND:` prefixes are documented.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Osv,
         Self::Rustsec,
         Self::Alpine,
         Self::Debian,
         Self::Almalinux,
+        Self::Updateinfo,
         Self::Kev,
         Self::Epss,
         Self::Hashes,
@@ -80,6 +83,7 @@ impl SourceKind {
             Self::Alpine => "alpine",
             Self::Debian => "debian",
             Self::Almalinux => "almalinux",
+            Self::Updateinfo => "updateinfo",
             Self::Kev => "kev",
             Self::Epss => "epss",
             Self::Hashes => "hashes",
@@ -176,6 +180,11 @@ pub fn default_sources() -> Vec<SourceSpec> {
         (
             SourceKind::Kev,
             "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json",
+        ),
+        // Bottlerocket publishes its advisories only as repository errata.
+        (
+            SourceKind::Updateinfo,
+            "https://advisories.bottlerocket.aws/updateinfo.xml.gz",
         ),
         (
             SourceKind::Epss,
@@ -449,6 +458,9 @@ fn parse(f: &Fetched) -> Result<Content, StoreError> {
         }
         SourceKind::Almalinux => {
             Content::Advisories(crate::almalinux::import_path(&f.path).map_err(err)?)
+        }
+        SourceKind::Updateinfo => {
+            Content::Advisories(crate::updateinfo::import_path(&f.path).map_err(err)?)
         }
         SourceKind::Kev => Content::Kev(crate::kev::import_path(&f.path).map_err(err)?.report),
         SourceKind::Epss => {

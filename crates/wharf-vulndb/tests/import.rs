@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use wharf_vulndb::{
     Advisory, FixStatus, ImportReport, almalinux, alpine, debian, kev, merge, osv, rustsec,
+    updateinfo,
 };
 
 fn fixtures() -> PathBuf {
@@ -422,6 +423,122 @@ fn almalinux_errata_match_trivy_db() {
         almalinux::import_path(&dir.join("invalid.json")),
         Err(wharf_vulndb::Error::Format { .. })
     ));
+}
+
+/// Per erratum id: its CVEs and (name, `[epoch:]version-release`) of the
+/// lowest build per package and architecture.
+type ErrataFixes = BTreeMap<String, (Vec<String>, BTreeSet<(String, String)>)>;
+
+/// vuln-list-update's golden outputs for an updateinfo document.
+fn updateinfo_golden(dir: &Path) -> ErrataFixes {
+    let mut out = BTreeMap::new();
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("golden dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    for f in files {
+        let g: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&f).expect("golden")).expect("json");
+        let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        let mut cves: Vec<String> = match g["cveids"].as_array() {
+            Some(ids) => ids.iter().map(s).collect(),
+            None => g["references"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["type"] == "cve")
+                .map(|r| s(&r["id"]))
+                .collect(),
+        };
+        cves.sort();
+        let mut lowest: BTreeMap<(String, String), String> = BTreeMap::new();
+        for p in g["packages"].as_array().expect("packages") {
+            let evr = match s(&p["epoch"]).as_str() {
+                "" | "0" => format!("{}-{}", s(&p["version"]), s(&p["release"])),
+                e => format!("{e}:{}-{}", s(&p["version"]), s(&p["release"])),
+            };
+            let key = (s(&p["name"]), s(&p["arch"]));
+            let keep = lowest.get(&key).is_none_or(|l| {
+                wharf_version::compare(wharf_version::Scheme::Rpm, &evr, l).is_ok_and(|o| o.is_lt())
+            });
+            if keep {
+                lowest.insert(key, evr);
+            }
+        }
+        let fixes = lowest.into_iter().map(|((n, _), v)| (n, v)).collect();
+        out.insert(s(&g["id"]), (cves, fixes));
+    }
+    out
+}
+
+#[test]
+fn updateinfo_matches_vuln_list_golden() {
+    let dir = fixtures().join("updateinfo");
+    for (input, golden, ecosystem) in [
+        ("rocky/updateinfo.xml", "rocky/golden", "Rocky Linux:8"),
+        (
+            "bottlerocket/updateinfo.xml.gz",
+            "bottlerocket/golden",
+            "Bottlerocket",
+        ),
+    ] {
+        let r = updateinfo::import_path(&dir.join(input)).expect("import");
+        assert!(
+            r.skipped.is_empty() && r.warnings.is_empty(),
+            "{input}: {r:?}"
+        );
+        // Rebuild each erratum's CVEs and fixes from the per-CVE advisories.
+        let mut got = ErrataFixes::new();
+        for a in &r.imported {
+            assert_eq!(a.related.len(), 1, "{}", a.id);
+            let (cves, fixes) = got.entry(a.related[0].clone()).or_default();
+            cves.push(a.id.clone());
+            for x in &a.affected {
+                assert_eq!(x.ecosystem, ecosystem, "{input}");
+                assert_eq!(x.status, FixStatus::Fixed);
+                fixes.insert((
+                    x.package.clone(),
+                    x.ranges[0].fixed().unwrap_or_default().into(),
+                ));
+            }
+        }
+        for (cves, _) in got.values_mut() {
+            cves.sort();
+        }
+        assert_eq!(got, updateinfo_golden(&dir.join(golden)), "{input}");
+    }
+    // The module stream of Rocky's ruby erratum.
+    let r = updateinfo::import_path(&dir.join("rocky/updateinfo.xml")).expect("import");
+    let ruby = r
+        .imported
+        .iter()
+        .find(|a| a.id == "CVE-2019-8324")
+        .expect("ruby CVE");
+    assert!(
+        ruby.affected
+            .iter()
+            .all(|x| x.modularity.as_deref() == Some("ruby:2.6"))
+    );
+    // Broken XML and a non-gzip `.gz` are errors that name the file.
+    for bad in [
+        "bottlerocket/invalid_xml.gz",
+        "bottlerocket/updateinfo_invalid.xml.gz",
+    ] {
+        let e = updateinfo::import_path(&dir.join(bad)).expect_err(bad);
+        assert!(
+            e.to_string()
+                .contains(bad.rsplit('/').next().unwrap_or(bad)),
+            "{e}"
+        );
+    }
 }
 
 #[test]

@@ -147,8 +147,8 @@ pub fn purl(p: &Package, os: Option<&OsInfo>) -> String {
 /// The ecosystem of an OS family's packages, for the families wharf knows.
 fn os_ecosystem(family: &str) -> Option<Ecosystem> {
     match family.to_lowercase().as_str() {
-        "debian" | "ubuntu" | "distroless" => Some(Ecosystem::Deb),
-        "alpine" | "wolfi" | "chainguard" => Some(Ecosystem::Apk),
+        "debian" | "ubuntu" | "distroless" | "echo" => Some(Ecosystem::Deb),
+        "alpine" | "wolfi" | "chainguard" | "minimos" => Some(Ecosystem::Apk),
         "rhel"
         | "centos"
         | "rocky"
@@ -163,7 +163,8 @@ fn os_ecosystem(family: &str) -> Option<Ecosystem> {
         | "opensuse-tumbleweed"
         | "photon"
         | "mariner"
-        | "azurelinux" => Some(Ecosystem::Rpm),
+        | "azurelinux"
+        | "bottlerocket" => Some(Ecosystem::Rpm),
         _ => None,
     }
 }
