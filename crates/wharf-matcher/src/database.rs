@@ -67,6 +67,11 @@ struct Candidate {
     broken: bool,
     /// Some range or requirement could not be parsed (logged once at load).
     partly_unparsable: bool,
+    /// The entry has a fix, and its feed also states the vulnerability
+    /// unfixed for this package (another product stream, a CVE-level
+    /// record): when the installed version has this fix, that statement
+    /// is stale (see `settle`).
+    settles_unfixed: bool,
 }
 
 /// One "safe versions" requirement, parsed for its ecosystem: SemVer for
@@ -251,6 +256,19 @@ fn candidate(meta: &Arc<Meta>, scheme: Scheme, af: &Affected) -> Candidate {
     if unparsable_range && ranges.is_empty() && af.versions.is_empty() {
         broken = true;
     }
+    // A distribution's "unfixed" or "won't fix" without a range (the
+    // Debian tracker's open issues) affects every version it ships.
+    if !unparsable_range
+        && ranges.is_empty()
+        && af.versions.is_empty()
+        && af.requirements.is_none()
+        && matches!(af.status, FixStatus::Unfixed | FixStatus::WontFix)
+    {
+        ranges.push(ParsedRange {
+            events: vec![(None, 0)],
+            limits: Vec::new(),
+        });
+    }
     let requirements = af.requirements.as_ref().map(|req| {
         let parsed: Vec<Requirement> = req
             .patched
@@ -285,6 +303,7 @@ fn candidate(meta: &Arc<Meta>, scheme: Scheme, af: &Affected) -> Candidate {
         distro_severity: af.distro_severity.clone(),
         broken,
         partly_unparsable: broken_for_log,
+        settles_unfixed: false,
     }
 }
 
@@ -374,6 +393,11 @@ impl Database {
                 }
             }
         }
+        for by_name in db.index.values_mut() {
+            for candidates in by_name.values_mut() {
+                mark_settling(candidates);
+            }
+        }
         if db.unparsable > 0 {
             tracing::warn!(
                 entries = db.unparsable,
@@ -406,8 +430,14 @@ impl Database {
         // found through several advisories (feeds) is reported once, with
         // every id, fix and flag they carry.
         let mut seen: FxHashMap<(&str, &str, &[String]), usize> = FxHashMap::default();
+        // Per match in `out`: the package index and the candidates merged
+        // into it (for the clean-up below).
+        let mut contributions: Vec<(usize, Vec<&Candidate>)> = Vec::new();
+        // (package index, vulnerability, source) of candidates with a fix
+        // that the installed version already has.
+        let mut resolved: FxHashSet<(usize, &str, &str)> = FxHashSet::default();
         let os = OsEcosystems::new(inv.os.as_ref());
-        for p in &inv.packages {
+        for (pi, p) in inv.packages.iter().enumerate() {
             let Some(keys) = lookup_keys(p, &os) else {
                 continue;
             };
@@ -442,12 +472,12 @@ impl Database {
                         continue;
                     }
                     // A per-architecture fix says nothing about other
-                    // architectures (a package of unknown architecture
-                    // is checked against every entry).
+                    // architectures (a package of unknown architecture,
+                    // or a `noarch` one, is checked against every entry).
                     if !c.arches.is_empty()
                         && p.arch
                             .as_deref()
-                            .is_some_and(|a| !c.arches.iter().any(|x| x == a))
+                            .is_some_and(|a| a != "noarch" && !c.arches.iter().any(|x| x == a))
                     {
                         continue;
                     }
@@ -472,10 +502,14 @@ impl Database {
                             (None, None) => false,
                         };
                     if !affected {
+                        if c.settles_unfixed && v.is_some() {
+                            resolved.insert((pi, c.meta.id.as_str(), c.meta.source.as_str()));
+                        }
                         continue;
                     }
                     let key = (c.meta.id.as_str(), p.name.as_str(), p.locations.as_slice());
                     if let Some(&i) = seen.get(&key) {
+                        contributions[i].1.push(c);
                         let m: &mut Match = &mut out[i];
                         for a in std::iter::once(&c.meta.advisory).chain(&c.meta.aliases) {
                             if *a != m.id && !m.aliases.contains(a) {
@@ -496,6 +530,7 @@ impl Database {
                         continue;
                     }
                     seen.insert(key, out.len());
+                    contributions.push((pi, vec![c]));
                     let state = match c.status {
                         FixStatus::WontFix => FixState::WontFix,
                         _ if c.fixed.is_empty() => FixState::Unfixed,
@@ -534,6 +569,7 @@ impl Database {
                 }
             }
         }
+        let mut out = settle(out, &contributions, &resolved);
         out.sort_by(|a, b| {
             (&a.package, &a.installed_version, &a.id).cmp(&(
                 &b.package,
@@ -543,6 +579,83 @@ impl Database {
         });
         out
     }
+}
+
+/// Flags the entries with a fix whose feed also has a fix-less statement
+/// of the same vulnerability for the same package (rare: only those are
+/// tracked while matching).
+fn mark_settling(candidates: &mut [Candidate]) {
+    let unfixed: FxHashSet<(String, String)> = candidates
+        .iter()
+        .filter(|c| c.fixed.is_empty())
+        .map(|c| (c.meta.id.clone(), c.meta.source.clone()))
+        .collect();
+    if unfixed.is_empty() {
+        return;
+    }
+    for c in candidates.iter_mut() {
+        c.settles_unfixed =
+            !c.fixed.is_empty() && unfixed.contains(&(c.meta.id.clone(), c.meta.source.clone()));
+    }
+}
+
+/// Reconciles what several advisories of one vulnerability say about one
+/// package:
+///
+/// * a fix that is itself inside another affected range of the same feed
+///   does not fix the vulnerability (successive errata for one CVE, `-17`
+///   then `-18`): only the fixes that leave every such range are reported
+///   (feeds that disagree each keep their own fix);
+/// * an unfixed or won't-fix statement is dropped when the same feed has
+///   a fix for that vulnerability that the installed version already has
+///   (a CVE-level "affected" record beside the erratum that fixed it).
+fn settle(
+    out: Vec<Match>,
+    contributions: &[(usize, Vec<&Candidate>)],
+    resolved: &FxHashSet<(usize, &str, &str)>,
+) -> Vec<Match> {
+    out.into_iter()
+        .zip(contributions)
+        .filter_map(|(mut m, (pi, cands))| {
+            if m.state != FixState::Fixed
+                && cands.iter().all(|c| c.fixed.is_empty())
+                && cands
+                    .iter()
+                    .any(|c| resolved.contains(&(*pi, c.meta.id.as_str(), c.meta.source.as_str())))
+            {
+                return None;
+            }
+            if m.fixed_versions.len() > 1 {
+                // A fix is superseded by a later one of the same feed
+                // (feeds that disagree each keep their fix). Ranges of
+                // statements without a fix hold every version.
+                let superseded = |f: &str| {
+                    let feeds: Vec<&str> = cands
+                        .iter()
+                        .filter(|c| c.fixed.iter().any(|x| x == f))
+                        .map(|c| c.meta.source.as_str())
+                        .collect();
+                    cands
+                        .iter()
+                        .filter(|c| !c.fixed.is_empty() && feeds.contains(&c.meta.source.as_str()))
+                        .any(|c| {
+                            Version::parse(c.scheme, f)
+                                .is_ok_and(|v| c.ranges.iter().any(|r| r.contains(&v)))
+                        })
+                };
+                let keep: Vec<String> = m
+                    .fixed_versions
+                    .iter()
+                    .filter(|f| !superseded(f))
+                    .cloned()
+                    .collect();
+                if !keep.is_empty() {
+                    m.fixed_versions = keep;
+                }
+            }
+            Some(m)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -783,9 +896,67 @@ mod tests {
         assert_eq!(fixes(Some("aarch64")), [["5.18.0-348.2.1.el8_5"]]);
         assert_eq!(fixes(Some("x86_64")), [["4.18.0-348.2.1.el8_5"]]);
         assert!(fixes(Some("ppc64le")).is_empty());
+        // Unknown architecture: both entries apply, and only the higher
+        // fix leaves both ranges.
+        assert_eq!(fixes(None), [["5.18.0-348.2.1.el8_5"]]);
+        // `noarch` packages are checked against every entry too.
+        assert_eq!(fixes(Some("noarch")), [["5.18.0-348.2.1.el8_5"]]);
+    }
+
+    /// Successive errata for one vulnerability: the fix to report is the
+    /// one that leaves every matching range; an unfixed statement of the
+    /// same feed yields to a fix the installed version already has.
+    #[test]
+    fn successive_fixes_and_stale_unfixed_statements() {
+        let fixed = |id: &str, version: &str| {
+            let mut a = Advisory::new(id, "feed");
+            let mut af = Affected::new("Rocky Linux:8", "expat");
+            af.ranges.push(wharf_vulndb::Range::fixed_in(version));
+            af.status = FixStatus::Fixed;
+            a.affected.push(af);
+            a
+        };
+        let unfixed = |id: &str, source: &str, status: FixStatus| {
+            let mut a = Advisory::new(id, source);
+            let mut af = Affected::new("Rocky Linux:8", "expat");
+            af.status = status;
+            a.affected.push(af);
+            a
+        };
+        let d = db(vec![
+            fixed("CVE-2024-1", "2.2.5-15.el8"),
+            fixed("CVE-2024-1", "2.2.5-17.el8"),
+            fixed("CVE-2024-1", "2.2.5-18.el8"),
+            unfixed("CVE-2024-1", "feed", FixStatus::WontFix),
+            fixed("CVE-2024-2", "2.2.5-15.el8"),
+            unfixed("CVE-2024-2", "feed", FixStatus::WontFix),
+            fixed("CVE-2024-3", "2.2.5-15.el8"),
+            unfixed("CVE-2024-3", "other-feed", FixStatus::Unfixed),
+            unfixed("CVE-2024-4", "feed", FixStatus::Unfixed),
+        ]);
+        let os = OsInfo {
+            family: "rocky".into(),
+            version: "8.10".into(),
+            ..Default::default()
+        };
+        let p = Package::new(Ecosystem::Rpm, "expat", "2.2.5-16.el8", "rpmdb");
+        let got: Vec<(String, Vec<String>, FixState)> = d
+            .match_inventory(&inventory(Some(os), vec![p]))
+            .into_iter()
+            .map(|m| (m.id, m.fixed_versions, m.state))
+            .collect();
         assert_eq!(
-            fixes(None),
-            [["4.18.0-348.2.1.el8_5", "5.18.0-348.2.1.el8_5"]]
+            got,
+            [
+                (
+                    "CVE-2024-1".to_owned(),
+                    vec!["2.2.5-18.el8".to_owned()],
+                    FixState::Fixed
+                ),
+                // Another feed's statement stands.
+                ("CVE-2024-3".to_owned(), vec![], FixState::Unfixed),
+                ("CVE-2024-4".to_owned(), vec![], FixState::Unfixed),
+            ]
         );
     }
 
