@@ -204,7 +204,7 @@ fn entries() -> Vec<Entry> {
         parse,
     };
     vec![
-        e("os-release", 2, os_release::PATHS, MIB, os_file),
+        e("os-release", 3, os_release::PATHS, MIB, os_file),
         e(
             "dpkg",
             1,

@@ -26,14 +26,16 @@
 //! repositories are newer than the release (an old base upgraded from a
 //! newer branch or `edge`), and Ubuntu's
 //! `/var/lib/ubuntu-advantage/status.json` gives
-//! [`OsInfo::extended_support`] when ESM (`esm-infra`) is enabled.
+//! [`OsInfo::extended_support`] when ESM (`esm-infra`) is enabled. Red Hat
+//! images' content manifests (`/root/buildinfo/content_manifests/*.json`)
+//! give [`OsInfo::content_sets`].
 
 use std::collections::BTreeMap;
 
 use wharf_types::OsInfo;
 
-/// Every file [`identify`] looks at, as paths inside the image without a
-/// leading slash. The layer engine reads these (when present) and passes
+/// Every file [`identify`] looks at, as paths (or, for content manifests,
+/// a pattern) inside the image without a leading slash. The layer engine reads these (when present) and passes
 /// them to [`identify`] keyed by the same strings.
 pub const PATHS: &[&str] = &[
     "etc/os-release",
@@ -53,7 +55,12 @@ pub const PATHS: &[&str] = &[
     "etc/debian_version",
     "etc/apk/repositories",
     "var/lib/ubuntu-advantage/status.json",
+    // Red Hat's content manifests, one per build layer (a pattern).
+    "root/buildinfo/content_manifests/*.json",
 ];
+
+/// Where Red Hat images record the content sets of each build layer.
+const CONTENT_MANIFESTS: &str = "root/buildinfo/content_manifests/";
 
 /// Release files are a few hundred bytes; anything beyond this is ignored.
 const MAX_RELEASE_FILE: usize = 64 * 1024;
@@ -78,9 +85,39 @@ pub fn identify(files: &BTreeMap<String, Vec<u8>>) -> Option<OsInfo> {
             info.extended_support =
                 get("var/lib/ubuntu-advantage/status.json").is_some_and(ubuntu_esm_enabled);
         }
+        "rhel" | "centos" => {
+            let mut sets: Vec<String> = files
+                .range(CONTENT_MANIFESTS.to_owned()..)
+                .take_while(|(path, _)| path.starts_with(CONTENT_MANIFESTS))
+                .filter(|(path, _)| path.ends_with(".json"))
+                .flat_map(|(_, content)| content_sets(content))
+                .collect();
+            sets.sort();
+            sets.dedup();
+            info.content_sets = sets;
+        }
         _ => {}
     }
     Some(info)
+}
+
+/// The `content_sets` of a Red Hat content manifest
+/// (`{"content_sets": ["rhel-8-for-x86_64-baseos-rpms", …], …}`).
+/// Unreadable content: none.
+pub fn content_sets(content: &[u8]) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        #[serde(default)]
+        content_sets: Vec<String>,
+    }
+    serde_json::from_slice::<Manifest>(content)
+        .map(|m| {
+            m.content_sets
+                .into_iter()
+                .filter(|s| !s.is_empty() && s.len() <= MAX_VALUE)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The newest Alpine release an `/etc/apk/repositories` file installs
@@ -568,6 +605,36 @@ mod tests {
             ]))
             .and_then(|i| i.repository_release),
             None
+        );
+    }
+
+    #[test]
+    fn red_hat_content_sets_from_every_manifest() {
+        let rhel = "ID=\"rhel\"\nVERSION_ID=\"8.10\"\n";
+        let info = identify(&files(&[
+            ("etc/os-release", rhel),
+            (
+                "root/buildinfo/content_manifests/ubi8-container-8.10-1.json",
+                r#"{"content_sets":["rhel-8-for-x86_64-baseos-rpms","rhel-8-for-x86_64-appstream-rpms"],"image_contents":[]}"#,
+            ),
+            (
+                "root/buildinfo/content_manifests/app-1.0-1.json",
+                r#"{"content_sets":["rhel-8-for-x86_64-appstream-rpms","codeready-builder-for-rhel-8-x86_64-rpms"]}"#,
+            ),
+            ("root/buildinfo/content_manifests/broken.json", "{"),
+        ]))
+        .expect("rhel");
+        assert_eq!(
+            info.content_sets,
+            [
+                "codeready-builder-for-rhel-8-x86_64-rpms",
+                "rhel-8-for-x86_64-appstream-rpms",
+                "rhel-8-for-x86_64-baseos-rpms"
+            ]
+        );
+        assert!(
+            identify(&files(&[("etc/os-release", rhel)]))
+                .is_some_and(|i| i.content_sets.is_empty())
         );
     }
 

@@ -37,9 +37,10 @@ enum DbCommand {
         /// A source as KIND:URL-or-PATH (repeatable); KIND is osv, rustsec,
         /// alpine, debian, almalinux (errata.json, with per-architecture
         /// fixes), updateinfo (rpm repository errata: Bottlerocket, Rocky),
-        /// kev, epss or hashes. Default: the public OSV dumps, Alpine
-        /// secdb, the Debian security tracker, Bottlerocket's errata, CISA
-        /// KEV and FIRST EPSS.
+        /// redhat-cpe (Red Hat's repository-to-CPE map), kev, epss or
+        /// hashes. Default: the public OSV dumps, Alpine secdb, the Debian
+        /// security tracker, Bottlerocket's errata, Red Hat's
+        /// repository-to-CPE map, CISA KEV and FIRST EPSS.
         #[arg(long = "source", value_name = "KIND:LOCATION")]
         sources: Vec<SourceSpec>,
         /// Output format of the update report.

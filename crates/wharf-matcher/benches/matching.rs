@@ -108,6 +108,7 @@ fn snapshot() -> Snapshot {
         advisories,
         kev: Vec::new(),
         epss: Vec::new(),
+        repository_cpes: Vec::new(),
     }
 }
 

@@ -59,6 +59,9 @@ struct Candidate {
     flavour: Option<Flavour>,
     /// Architectures the entry applies to; empty for all.
     arches: Vec<String>,
+    /// Red Hat: the product stream the fix is filed under
+    /// (`enterprise_linux:8::appstream`), if the feed names one.
+    product: Option<String>,
     status: FixStatus,
     fixed: Vec<String>,
     distro_severity: Option<String>,
@@ -149,6 +152,8 @@ pub struct Database {
     snapshot_id: String,
     entries: usize,
     unparsable: usize,
+    /// Red Hat repository (content set) → product streams.
+    repository_products: FxHashMap<String, Vec<String>>,
 }
 
 fn parse_range(scheme: Scheme, events: &[Event]) -> Option<ParsedRange> {
@@ -298,6 +303,7 @@ fn candidate(meta: &Arc<Meta>, scheme: Scheme, af: &Affected) -> Candidate {
         modularity: af.modularity.clone(),
         flavour: None,
         arches: af.arches.clone(),
+        product: wharf_vulndb::redhat::product_stream(&af.ecosystem).map(str::to_owned),
         status: af.status,
         fixed,
         distro_severity: af.distro_severity.clone(),
@@ -344,6 +350,19 @@ impl Database {
         let mut db = Database {
             snapshot_id: snapshot.snapshot_id,
             kev: snapshot.kev.into_iter().map(|k| k.cve).collect(),
+            repository_products: snapshot
+                .repository_cpes
+                .into_iter()
+                .map(|r| {
+                    let products = r
+                        .cpes
+                        .iter()
+                        .filter_map(|c| wharf_vulndb::redhat::product_stream(c))
+                        .map(str::to_owned)
+                        .collect();
+                    (r.repository, products)
+                })
+                .collect(),
             epss: snapshot
                 .epss
                 .into_iter()
@@ -407,6 +426,35 @@ impl Database {
         db
     }
 
+    /// The Red Hat product streams an image's packages come from: those of
+    /// its content sets (or, without content manifests, of the release's
+    /// default repositories, as Trivy assumes), through the
+    /// repository-to-CPE map. `None` (no filtering) for other
+    /// distributions, without the map, or when no repository is known.
+    fn image_products(&self, inv: &Inventory) -> Option<FxHashSet<&str>> {
+        let os = inv.os.as_ref()?;
+        if !matches!(os.family.as_str(), "rhel" | "centos") || self.repository_products.is_empty() {
+            return None;
+        }
+        let sets: Vec<String> = if os.content_sets.is_empty() {
+            default_content_sets(os, inv.image.platform.as_deref())
+        } else {
+            // `rhel-8-for-x86_64-baseos-rpms__8`: the suffix is a minor
+            // release marker, not part of the repository id.
+            os.content_sets
+                .iter()
+                .map(|s| s.split("__").next().unwrap_or(s).to_owned())
+                .collect()
+        };
+        let products: FxHashSet<&str> = sets
+            .iter()
+            .filter_map(|s| self.repository_products.get(s))
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        (!products.is_empty()).then_some(products)
+    }
+
     /// The snapshot id every match records.
     pub fn snapshot_id(&self) -> &str {
         &self.snapshot_id
@@ -437,6 +485,7 @@ impl Database {
         // that the installed version already has.
         let mut resolved: FxHashSet<(usize, &str, &str)> = FxHashSet::default();
         let os = OsEcosystems::new(inv.os.as_ref());
+        let products = self.image_products(inv);
         for (pi, p) in inv.packages.iter().enumerate() {
             let Some(keys) = lookup_keys(p, &os) else {
                 continue;
@@ -468,6 +517,13 @@ impl Database {
                     if c.flavour
                         .as_ref()
                         .is_some_and(|f| *f != Flavour::of(version))
+                    {
+                        continue;
+                    }
+                    // A Red Hat fix filed under a product stream the
+                    // image's repositories do not ship is not for it.
+                    if let (Some(prod), Some(image)) = (&c.product, &products)
+                        && !image.contains(prod.as_str())
                     {
                         continue;
                     }
@@ -581,6 +637,29 @@ impl Database {
     }
 }
 
+/// The repositories a Red Hat release installs from by default, for
+/// images without content manifests (Trivy's assumption too).
+fn default_content_sets(os: &wharf_types::OsInfo, platform: Option<&str>) -> Vec<String> {
+    let major = os.version.split('.').next().unwrap_or_default();
+    let arch = match platform.and_then(|p| p.split('/').nth(1)) {
+        Some("arm64") => "aarch64",
+        Some("ppc64le") => "ppc64le",
+        Some("s390x") => "s390x",
+        _ => "x86_64",
+    };
+    match major {
+        "6" | "7" => vec![
+            format!("rhel-{major}-server-rpms"),
+            format!("rhel-{major}-server-extras-rpms"),
+        ],
+        "" => Vec::new(),
+        _ => vec![
+            format!("rhel-{major}-for-{arch}-baseos-rpms"),
+            format!("rhel-{major}-for-{arch}-appstream-rpms"),
+        ],
+    }
+}
+
 /// Flags the entries with a fix whose feed also has a fix-less statement
 /// of the same vulnerability for the same package (rare: only those are
 /// tracked while matching).
@@ -685,6 +764,7 @@ mod tests {
             advisories,
             kev: Vec::new(),
             epss: Vec::new(),
+            repository_cpes: Vec::new(),
         })
     }
 
@@ -958,6 +1038,72 @@ mod tests {
                 ("CVE-2024-4".to_owned(), vec![], FixState::Unfixed),
             ]
         );
+    }
+
+    /// Red Hat fixes apply to the product streams the image's repositories
+    /// ship (its content sets, else the release's defaults), once the
+    /// repository-to-CPE map is loaded.
+    #[test]
+    fn red_hat_product_streams_follow_the_content_sets() {
+        let advisory = |id: &str, eco: &str| {
+            let mut a = Advisory::new(id, "test");
+            let mut af = Affected::new(eco, "openssl");
+            af.ranges
+                .push(wharf_vulndb::Range::fixed_in("1:3.0.7-25.el8"));
+            a.affected.push(af);
+            a
+        };
+        let advisories = vec![
+            advisory("RHSA-1", "Red Hat:enterprise_linux:8::baseos"),
+            advisory("RHSA-2", "Red Hat:rhel_e4s:8.4::sap_hana"),
+        ];
+        let map = |repo: &str, cpe: &str| wharf_vulndb::redhat::RepositoryCpes {
+            repository: repo.into(),
+            cpes: vec![cpe.into()],
+        };
+        let with_map = Database::from_snapshot(Snapshot {
+            snapshot_id: "s".into(),
+            advisories: advisories.clone(),
+            repository_cpes: vec![
+                map(
+                    "rhel-8-for-x86_64-baseos-rpms",
+                    "cpe:/o:redhat:enterprise_linux:8::baseos",
+                ),
+                map(
+                    "rhel-8-for-x86_64-sap-solutions-e4s-rpms",
+                    "cpe:/a:redhat:rhel_e4s:8.4::sap_hana",
+                ),
+            ],
+            ..Snapshot::default()
+        });
+        let ids = |d: &Database, content_sets: &[&str]| -> Vec<String> {
+            let os = OsInfo {
+                family: "rhel".into(),
+                version: "8.10".into(),
+                content_sets: content_sets.iter().map(|s| (*s).to_owned()).collect(),
+                ..Default::default()
+            };
+            let mut p = Package::new(Ecosystem::Rpm, "openssl", "3.0.7-24.el8", "rpmdb");
+            p.epoch = Some(1);
+            d.match_inventory(&inventory(Some(os), vec![p]))
+                .into_iter()
+                .map(|m| m.id)
+                .collect()
+        };
+        assert_eq!(
+            ids(&with_map, &["rhel-8-for-x86_64-baseos-rpms__8"]),
+            ["RHSA-1"]
+        );
+        assert_eq!(
+            ids(&with_map, &["rhel-8-for-x86_64-sap-solutions-e4s-rpms"]),
+            ["RHSA-2"]
+        );
+        // No content manifests: the default baseos/appstream repositories.
+        assert_eq!(ids(&with_map, &[]), ["RHSA-1"]);
+        // Unknown repositories or no map: every stream of the release.
+        assert_eq!(ids(&with_map, &["my-mirror"]), ["RHSA-1", "RHSA-2"]);
+        let without_map = db(advisories);
+        assert_eq!(ids(&without_map, &[]), ["RHSA-1", "RHSA-2"]);
     }
 
     /// Product-stream ecosystems (Red Hat, SUSE) match the release of the

@@ -31,6 +31,7 @@ fn duplicates_across_feeds_are_merged() {
         ],
         kev: vec![],
         epss: vec![],
+        repository_cpes: Vec::new(),
     });
     let inv = Inventory {
         schema_version: INVENTORY_SCHEMA_VERSION,

@@ -106,6 +106,7 @@ fn affected_in_db(entry: &Value, version: &str) -> bool {
         advisories: vec![a],
         kev: Vec::new(),
         epss: Vec::new(),
+        repository_cpes: Vec::new(),
     });
     let (ecosystem, os) = target(eco);
     let inv = Inventory {

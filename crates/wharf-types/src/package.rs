@@ -247,4 +247,9 @@ pub struct OsInfo {
     /// of life.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub extended_support: bool,
+    /// Red Hat: the repositories ("content sets") the image's packages
+    /// were installed from (`/root/buildinfo/content_manifests/*.json`),
+    /// which say the product streams whose advisories apply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub content_sets: Vec<String>,
 }

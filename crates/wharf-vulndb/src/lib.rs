@@ -31,6 +31,7 @@ pub mod kev;
 pub mod merge;
 pub mod model;
 pub mod osv;
+pub mod redhat;
 pub mod rustsec;
 pub mod store;
 pub mod updateinfo;

@@ -27,7 +27,7 @@ pub const DB_FILE: &str = "vulndb.sqlite";
 /// Schema version of the database file. Version 2 added the
 /// `malware_hashes` table; an update of a version-1 file creates it (the
 /// schema is `CREATE … IF NOT EXISTS`), and readers treat its absence as
-/// an empty hash list.
+/// an empty hash list; the `repository_cpes` table came the same way.
 pub const SCHEMA_VERSION: u32 = 2;
 /// Largest download accepted from one source.
 const MAX_DOWNLOAD: u64 = 8 << 30;
@@ -48,6 +48,8 @@ pub enum SourceKind {
     Almalinux,
     /// rpm repository errata, `updateinfo.xml` (Bottlerocket, Rocky…).
     Updateinfo,
+    /// Red Hat's repository-to-CPE map ([`crate::redhat`]).
+    RedhatCpe,
     /// CISA Known Exploited Vulnerabilities JSON.
     Kev,
     /// FIRST EPSS scores (CSV, optionally gzipped).
@@ -59,13 +61,14 @@ pub enum SourceKind {
 
 impl SourceKind {
     /// Every kind, in the order `KIND:` prefixes are documented.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Osv,
         Self::Rustsec,
         Self::Alpine,
         Self::Debian,
         Self::Almalinux,
         Self::Updateinfo,
+        Self::RedhatCpe,
         Self::Kev,
         Self::Epss,
         Self::Hashes,
@@ -84,6 +87,7 @@ impl SourceKind {
             Self::Debian => "debian",
             Self::Almalinux => "almalinux",
             Self::Updateinfo => "updateinfo",
+            Self::RedhatCpe => "redhat-cpe",
             Self::Kev => "kev",
             Self::Epss => "epss",
             Self::Hashes => "hashes",
@@ -180,6 +184,11 @@ pub fn default_sources() -> Vec<SourceSpec> {
         (
             SourceKind::Kev,
             "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json",
+        ),
+        // Which Red Hat product streams an image's repositories ship.
+        (
+            SourceKind::RedhatCpe,
+            "https://security.access.redhat.com/data/metrics/repository-to-cpe.json",
         ),
         // Bottlerocket publishes its advisories only as repository errata.
         (
@@ -322,6 +331,7 @@ CREATE INDEX IF NOT EXISTS affected_by_package ON affected (ecosystem, package);
 CREATE TABLE IF NOT EXISTS kev (source TEXT NOT NULL, cve TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS epss (source TEXT NOT NULL, cve TEXT PRIMARY KEY, epss REAL NOT NULL, percentile REAL NOT NULL, date TEXT);
 CREATE TABLE IF NOT EXISTS malware_hashes (source TEXT NOT NULL, algorithm TEXT NOT NULL, hash TEXT NOT NULL, size INTEGER, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS repository_cpes (source TEXT NOT NULL, repository TEXT NOT NULL, cpe TEXT NOT NULL);
 ";
 
 /// What was fetched for one source: a local path (file or directory) and
@@ -435,6 +445,7 @@ enum Content {
     Kev(ImportReport<KevEntry>),
     Epss(ImportReport<EpssScore>, Option<String>),
     Hashes(ImportReport<crate::hashes::HashSignature>),
+    RepositoryCpes(ImportReport<crate::redhat::RepositoryCpes>),
 }
 
 fn parse(f: &Fetched) -> Result<Content, StoreError> {
@@ -461,6 +472,9 @@ fn parse(f: &Fetched) -> Result<Content, StoreError> {
         }
         SourceKind::Updateinfo => {
             Content::Advisories(crate::updateinfo::import_path(&f.path).map_err(err)?)
+        }
+        SourceKind::RedhatCpe => {
+            Content::RepositoryCpes(crate::redhat::import_path(&f.path).map_err(err)?)
         }
         SourceKind::Kev => Content::Kev(crate::kev::import_path(&f.path).map_err(err)?.report),
         SourceKind::Epss => {
@@ -588,7 +602,14 @@ pub async fn update(
         let mut serialise = std::time::Duration::ZERO;
         for (f, content) in parsed {
             let name = f.spec.name();
-            for table in ["advisories", "affected", "kev", "epss", "malware_hashes"] {
+            for table in [
+                "advisories",
+                "affected",
+                "kev",
+                "epss",
+                "malware_hashes",
+                "repository_cpes",
+            ] {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE source = ?1"),
                     params![name],
@@ -642,6 +663,18 @@ pub async fn update(
                             date
                         ])
                         .map_err(e)?;
+                    }
+                    report.skipped.insert(name.clone(), r.skipped.clone());
+                    (r.imported.len(), r.skipped.len())
+                }
+                Content::RepositoryCpes(r) => {
+                    let mut ins = tx
+                        .prepare("INSERT INTO repository_cpes (source, repository, cpe) VALUES (?1, ?2, ?3)")
+                        .map_err(e)?;
+                    for rc in &r.imported {
+                        for cpe in &rc.cpes {
+                            ins.execute(params![name, rc.repository, cpe]).map_err(e)?;
+                        }
                     }
                     report.skipped.insert(name.clone(), r.skipped.clone());
                     (r.imported.len(), r.skipped.len())
@@ -831,6 +864,8 @@ pub struct Snapshot {
     pub kev: Vec<crate::KevEntry>,
     /// EPSS scores.
     pub epss: Vec<crate::EpssScore>,
+    /// Red Hat's repository-to-CPE map.
+    pub repository_cpes: Vec<crate::redhat::RepositoryCpes>,
 }
 
 /// Read the whole current snapshot of the database in `dir`.
@@ -875,12 +910,45 @@ pub fn load_snapshot(dir: &Path) -> Result<Snapshot, StoreError> {
     for s in rows {
         epss.push(s.map_err(e)?);
     }
+    let mut repository_cpes: Vec<crate::redhat::RepositoryCpes> = Vec::new();
+    if has_table(&conn, "repository_cpes").map_err(e)? {
+        let mut stmt = conn
+            .prepare(
+                "SELECT DISTINCT repository, cpe FROM repository_cpes ORDER BY repository, cpe",
+            )
+            .map_err(e)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(e)?;
+        for row in rows {
+            let (repository, cpe) = row.map_err(e)?;
+            match repository_cpes.last_mut() {
+                Some(last) if last.repository == repository => last.cpes.push(cpe),
+                _ => repository_cpes.push(crate::redhat::RepositoryCpes {
+                    repository,
+                    cpes: vec![cpe],
+                }),
+            }
+        }
+    }
     Ok(Snapshot {
         snapshot_id,
         advisories,
         kev,
         epss,
+        repository_cpes,
     })
+}
+
+/// Whether the database has `table` (files written before it existed
+/// lack it; readers treat it as empty).
+fn has_table(conn: &Connection, table: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        params![table],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
 }
 
 /// Every malware hash signature of the database in `dir`, in a stable
@@ -893,15 +961,7 @@ pub fn load_malware_hashes(dir: &Path) -> Result<Vec<crate::hashes::HashSignatur
     }
     let conn = open_read_only(&path)?;
     let e = |x: rusqlite::Error| db_err(&path, x);
-    let has_table: bool = conn
-        .query_row(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'malware_hashes'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .map_err(e)?
-        > 0;
-    if !has_table {
+    if !has_table(&conn, "malware_hashes").map_err(e)? {
         return Ok(Vec::new());
     }
     let mut stmt = conn

@@ -55,12 +55,15 @@ async fn update_skips_unchanged_sources_and_snapshots_changes() {
         )),
         spec(&format!("osv:{FIXTURES}/pypa")),
         spec(&format!("almalinux:{FIXTURES}/almalinux/errata.json")),
+        spec(&format!(
+            "redhat-cpe:{FIXTURES}/redhat/repository-to-cpe.json"
+        )),
     ];
     let first = update(dir.path(), &sources, &http)
         .await
         .expect("first update");
     assert!(first.changed);
-    assert_eq!(first.imported.len(), 4);
+    assert_eq!(first.imported.len(), 5);
     let s = status(dir.path()).expect("status");
     assert_eq!(s.snapshot_id, first.snapshot_id);
     assert_eq!(s.kev, 1404, "every KEV entry");
@@ -88,7 +91,7 @@ async fn update_skips_unchanged_sources_and_snapshots_changes() {
         .expect("second update");
     assert!(!second.changed);
     assert_eq!(second.snapshot_id, first.snapshot_id);
-    assert_eq!(second.unchanged.len(), 4);
+    assert_eq!(second.unchanged.len(), 5);
 
     // One source changes: only it is re-imported, under a new snapshot.
     let zip_v2 = osv_zip(&[
@@ -106,7 +109,7 @@ async fn update_skips_unchanged_sources_and_snapshots_changes() {
     assert!(third.changed);
     assert_ne!(third.snapshot_id, first.snapshot_id);
     assert_eq!(third.imported.len(), 1);
-    assert_eq!(third.unchanged.len(), 3);
+    assert_eq!(third.unchanged.len(), 4);
     let ids: Vec<String> = advisories_for(dir.path(), "PyPI", "requests")
         .expect("lookup")
         .into_iter()
