@@ -283,7 +283,6 @@ pub fn parse_lsb_release(content: &[u8]) -> Option<OsInfo> {
         version: version.clone(),
         codename: non_empty(&kv, "DISTRIB_CODENAME"),
         pretty_name: non_empty(&kv, "DISTRIB_DESCRIPTION"),
-        distroless: false,
         ..Default::default()
     })
 }
@@ -322,9 +321,7 @@ pub fn parse_redhat_release(content: &[u8]) -> Option<OsInfo> {
     Some(OsInfo {
         family: family.to_owned(),
         version: version.to_owned(),
-        codename: None,
         pretty_name: Some(line.to_owned()),
-        distroless: false,
         ..Default::default()
     })
 }
@@ -357,7 +354,6 @@ fn parse_suse_release(content: &[u8]) -> Option<OsInfo> {
         version,
         codename: field("CODENAME").filter(|c| !c.is_empty()),
         pretty_name: Some(line.to_owned()),
-        distroless: false,
         ..Default::default()
     })
 }
@@ -373,9 +369,7 @@ fn parse_first_line_release(content: &[u8], family: &str) -> Option<OsInfo> {
     Some(OsInfo {
         family: family.to_owned(),
         version: version.to_owned(),
-        codename: None,
         pretty_name: Some(line.to_owned()),
-        distroless: false,
         ..Default::default()
     })
 }
@@ -384,9 +378,6 @@ fn simple_info(family: &str, version: &str) -> OsInfo {
     OsInfo {
         family: family.to_owned(),
         version: version.to_owned(),
-        codename: None,
-        pretty_name: None,
-        distroless: false,
         ..Default::default()
     }
 }
@@ -679,7 +670,6 @@ ID=debian
                 version: "12".into(),
                 codename: Some("bookworm".into()),
                 pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
-                distroless: false,
                 ..Default::default()
             })
         );

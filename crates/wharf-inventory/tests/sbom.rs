@@ -238,7 +238,6 @@ fn inventory() -> Inventory {
             version: "12".into(),
             codename: Some("bookworm".into()),
             pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
-            distroless: false,
             ..Default::default()
         }),
         packages,

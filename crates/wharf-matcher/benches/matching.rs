@@ -149,9 +149,6 @@ fn inventory(seed: u64) -> Inventory {
         os: Some(OsInfo {
             family: "debian".into(),
             version: "12.5".into(),
-            codename: None,
-            pretty_name: None,
-            distroless: false,
             ..Default::default()
         }),
         packages,

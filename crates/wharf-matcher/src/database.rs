@@ -664,17 +664,25 @@ fn default_content_sets(os: &wharf_types::OsInfo, platform: Option<&str>) -> Vec
 /// of the same vulnerability for the same package (rare: only those are
 /// tracked while matching).
 fn mark_settling(candidates: &mut [Candidate]) {
-    let unfixed: FxHashSet<(String, String)> = candidates
-        .iter()
-        .filter(|c| c.fixed.is_empty())
-        .map(|c| (c.meta.id.clone(), c.meta.source.clone()))
-        .collect();
-    if unfixed.is_empty() {
+    if candidates.iter().all(|c| !c.fixed.is_empty()) {
         return;
     }
-    for c in candidates.iter_mut() {
-        c.settles_unfixed =
-            !c.fixed.is_empty() && unfixed.contains(&(c.meta.id.clone(), c.meta.source.clone()));
+    let flags: Vec<bool> = {
+        let unfixed: FxHashSet<(&str, &str)> = candidates
+            .iter()
+            .filter(|c| c.fixed.is_empty())
+            .map(|c| (c.meta.id.as_str(), c.meta.source.as_str()))
+            .collect();
+        candidates
+            .iter()
+            .map(|c| {
+                !c.fixed.is_empty()
+                    && unfixed.contains(&(c.meta.id.as_str(), c.meta.source.as_str()))
+            })
+            .collect()
+    };
+    for (c, flag) in candidates.iter_mut().zip(flags) {
+        c.settles_unfixed = flag;
     }
 }
 
@@ -880,9 +888,6 @@ mod tests {
         let os = OsInfo {
             family: "alma".into(),
             version: "8.4".into(),
-            codename: None,
-            pretty_name: None,
-            distroless: false,
             ..Default::default()
         };
         let mut p = Package::new(Ecosystem::Rpm, "nginx", "1.14.1-8.module_el8", "rpmdb");
@@ -919,9 +924,6 @@ mod tests {
         let os = OsInfo {
             family: "oracle".into(),
             version: "7.9".into(),
-            codename: None,
-            pretty_name: None,
-            distroless: false,
             ..Default::default()
         };
         let fixes = |release: &str, epoch: Option<u32>| -> Vec<Vec<String>> {
@@ -960,9 +962,6 @@ mod tests {
         let os = OsInfo {
             family: "rocky".into(),
             version: "8.5".into(),
-            codename: None,
-            pretty_name: None,
-            distroless: false,
             ..Default::default()
         };
         let fixes = |arch: Option<&str>| -> Vec<Vec<String>> {
@@ -1137,9 +1136,6 @@ mod tests {
         let os = |family: &str, version: &str| OsInfo {
             family: family.into(),
             version: version.into(),
-            codename: None,
-            pretty_name: None,
-            distroless: false,
             ..Default::default()
         };
         let mut rhel = Package::new(Ecosystem::Rpm, "openssl", "3.0.7-24.el9", "rpmdb");

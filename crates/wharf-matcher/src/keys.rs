@@ -368,9 +368,6 @@ mod tests {
         let os = |family: &str, version: &str| OsInfo {
             family: family.into(),
             version: version.into(),
-            codename: None,
-            pretty_name: None,
-            distroless: false,
             ..Default::default()
         };
         for (family, version, key) in [
@@ -435,9 +432,6 @@ mod tests {
         let os = OsInfo {
             family: "debian".into(),
             version: "12.4".into(),
-            codename: None,
-            pretty_name: None,
-            distroless: false,
             ..Default::default()
         };
         assert_eq!(

@@ -30,9 +30,6 @@ fn target(osv_ecosystem: &str) -> (Ecosystem, Option<OsInfo>) {
         Some(OsInfo {
             family: family.into(),
             version: version.into(),
-            codename: None,
-            pretty_name: None,
-            distroless: false,
             ..Default::default()
         })
     };

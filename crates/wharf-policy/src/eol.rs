@@ -117,9 +117,6 @@ mod tests {
         OsInfo {
             family: family.into(),
             version: version.into(),
-            codename: None,
-            pretty_name: None,
-            distroless: false,
             ..Default::default()
         }
     }

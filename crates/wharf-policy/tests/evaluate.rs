@@ -36,9 +36,6 @@ fn os(family: &str, version: &str) -> OsInfo {
     OsInfo {
         family: family.into(),
         version: version.into(),
-        codename: None,
-        pretty_name: None,
-        distroless: false,
         ..Default::default()
     }
 }

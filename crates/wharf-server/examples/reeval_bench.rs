@@ -404,7 +404,6 @@ fn gen_image(args: &Args, i: usize) -> GenImage {
             version: "12".into(),
             codename: Some("bookworm".into()),
             pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
-            distroless: false,
             ..Default::default()
         }),
         packages,

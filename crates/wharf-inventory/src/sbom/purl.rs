@@ -33,9 +33,6 @@ use wharf_types::{Ecosystem, OsInfo, Package};
 /// let os = OsInfo {
 ///     family: "debian".into(),
 ///     version: "12".into(),
-///     codename: None,
-///     pretty_name: None,
-///     distroless: false,
 ///     ..Default::default()
 /// };
 /// assert_eq!(
@@ -253,9 +250,6 @@ mod tests {
         OsInfo {
             family: family.into(),
             version: version.into(),
-            codename: None,
-            pretty_name: None,
-            distroless: false,
             ..Default::default()
         }
     }
