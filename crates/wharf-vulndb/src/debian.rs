@@ -64,9 +64,7 @@ pub fn ecosystem_for(codename: &str) -> Option<String> {
 
 /// Imports the tracker JSON from a file (plain or gzip-compressed).
 pub fn import_path(path: &Path) -> Result<ImportReport, Error> {
-    let data = crate::read_file(path)?;
-    let name = path.display().to_string();
-    let data = crate::maybe_gunzip(&data, &name)?;
+    let (data, name) = crate::read_feed(path)?;
     parse_bytes(&data, &name)
 }
 

@@ -207,6 +207,15 @@ pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Error> {
     Ok(buf)
 }
 
+/// A feed file's content, gunzipped when compressed, and its name for
+/// messages.
+pub(crate) fn read_feed(path: &std::path::Path) -> Result<(Vec<u8>, String), Error> {
+    let data = read_file(path)?;
+    let name = path.display().to_string();
+    let data = maybe_gunzip(&data, &name)?;
+    Ok((data, name))
+}
+
 /// Reads gzip-compressed data (detected by magic) or returns it unchanged.
 pub(crate) fn maybe_gunzip(data: &[u8], name: &str) -> Result<Vec<u8>, Error> {
     use std::io::Read;

@@ -32,9 +32,7 @@ pub struct RepositoryCpes {
 
 /// Imports a repository-to-CPE document from a file.
 pub fn import_path(path: &Path) -> Result<ImportReport<RepositoryCpes>, Error> {
-    let data = crate::read_file(path)?;
-    let name = path.display().to_string();
-    let data = crate::maybe_gunzip(&data, &name)?;
+    let (data, name) = crate::read_feed(path)?;
     parse_bytes(&data, &name)
 }
 

@@ -37,9 +37,7 @@ use crate::{Error, ImportReport, Skipped, errata, limits, sources};
 
 /// Imports an `updateinfo.xml` (or `.xml.gz`) file.
 pub fn import_path(path: &Path) -> Result<ImportReport, Error> {
-    let data = crate::read_file(path)?;
-    let name = path.display().to_string();
-    let data = crate::maybe_gunzip(&data, &name)?;
+    let (data, name) = crate::read_feed(path)?;
     parse_bytes(&data, &name)
 }
 
