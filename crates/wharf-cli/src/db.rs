@@ -32,7 +32,8 @@ pub(crate) struct DbArgs {
 enum DbCommand {
     /// Fetch advisory and threat-intelligence sources and import the ones
     /// that changed, atomically (an interrupted update leaves the previous
-    /// database intact).
+    /// database intact). A source that cannot be fetched or read keeps its
+    /// previous data and is reported; the exit code is then 3.
     Update {
         /// A source as KIND:URL-or-PATH (repeatable); KIND is osv, rustsec,
         /// alpine, debian, almalinux (errata.json, with per-architecture
@@ -108,10 +109,21 @@ pub(crate) async fn run(args: DbArgs) -> anyhow::Result<u8> {
                     for s in &report.unchanged {
                         out.push_str(&format!("unchanged {s}\n"));
                     }
+                    for (s, error) in &report.failed {
+                        out.push_str(&format!("failed    {s}: {error} (previous data kept)\n"));
+                    }
                     out
                 }
             };
             crate::write_output(&rendered, None)?;
+            if !report.failed.is_empty() {
+                tracing::warn!(
+                    failed = report.failed.len(),
+                    sources = sources.len(),
+                    "some sources could not be updated; their previous data was kept"
+                );
+                return Ok(exit::PARTIAL);
+            }
         }
         DbCommand::Status { format } => {
             let status = store::status(&dir)?;

@@ -47,6 +47,23 @@ async fn update_then_status() {
         text(&out.stdout)
     );
 
+    // A source that cannot be read is reported, the others stay usable,
+    // and the exit code says the update was partial.
+    let missing = format!("osv:{FIXTURES}/no-such-feed.zip");
+    let out = wharf(
+        args(&[
+            "db", "update", "--db-dir", &db, "--source", &kev, "--source", &missing, "-f", "json",
+        ]),
+        vec![],
+        None,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let partial: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(partial["failed"][&missing].is_string(), "{partial}");
+    assert_eq!(partial["snapshot_id"], snapshot.as_str());
+    assert!(text(&out.stderr).contains("previous data was kept"));
+
     let out = wharf(
         args(&["db", "update", "--db-dir", &db, "--source", "nvd:/x"]),
         vec![],

@@ -318,6 +318,11 @@ pub struct UpdateReport {
     pub unchanged: Vec<String>,
     /// Per-record problems, per source (not fatal).
     pub skipped: BTreeMap<String, Vec<crate::Skipped>>,
+    /// Sources that could not be fetched or parsed, with the error. Their
+    /// previous data, if any, stays in the new snapshot: one unreachable
+    /// feed does not hold back the others.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub failed: BTreeMap<String, String>,
 }
 
 const SCHEMA: &str = "
@@ -515,8 +520,12 @@ fn lock(dir: &Path) -> Result<Lock, StoreError> {
 /// Import `sources` into the database in `dir` (created if missing).
 ///
 /// Unchanged sources (same fingerprint as last imported) are not
-/// re-imported; sources absent from `sources` keep their rows. On any error
-/// the existing database is left exactly as it was.
+/// re-imported; sources absent from `sources` keep their rows. A source
+/// that cannot be fetched or parsed keeps its rows too and is listed in
+/// [`UpdateReport::failed`]; the others are imported (as Clair runs its
+/// updaters independently). When no source could be read at all, or the
+/// database cannot be written, the error is returned and the existing
+/// database is left exactly as it was.
 pub async fn update(
     dir: &Path,
     sources: &[SourceSpec],
@@ -540,17 +549,44 @@ pub async fn update(
     } else {
         BTreeMap::new()
     };
+    // A source that cannot be fetched or parsed is reported and left as
+    // it was; the update fails only when no source could be read at all.
+    let mut failed: BTreeMap<String, String> = BTreeMap::new();
+    let mut first_error: Option<StoreError> = None;
+    let mut fail = |name: String, e: StoreError| {
+        tracing::warn!(source = %name, error = %e, "source failed; its previous data is kept");
+        failed.insert(name, e.to_string());
+        first_error.get_or_insert(e);
+    };
     let mut fetched = Vec::new();
     for spec in sources {
         tracing::info!(source = %spec.name(), "fetching");
-        fetched.push(fetch(spec, http, dir).await?);
+        match fetch(spec, http, dir).await {
+            Ok(f) => fetched.push(f),
+            Err(e) => fail(spec.name(), e),
+        }
     }
     let (unchanged, changed): (Vec<Fetched>, Vec<Fetched>) = fetched
         .into_iter()
         .partition(|f| previous.get(&f.spec.name()) == Some(&f.fingerprint));
     phase("fetch+fingerprint", &mut since);
     let unchanged: Vec<String> = unchanged.iter().map(|f| f.spec.name()).collect();
-    if changed.is_empty() && db_path.exists() {
+    // Parse everything before touching any database file.
+    let mut parsed: Vec<(Fetched, Content)> = Vec::new();
+    for f in changed {
+        match parse(&f) {
+            Ok(c) => parsed.push((f, c)),
+            Err(e) => fail(f.spec.name(), e),
+        }
+    }
+    phase("parse", &mut since);
+    if parsed.is_empty()
+        && unchanged.is_empty()
+        && let Some(e) = first_error
+    {
+        return Err(e);
+    }
+    if parsed.is_empty() && db_path.exists() {
         let status = status(dir)?;
         return Ok(UpdateReport {
             snapshot_id: status.snapshot_id,
@@ -558,14 +594,9 @@ pub async fn update(
             imported: Vec::new(),
             unchanged,
             skipped: BTreeMap::new(),
+            failed,
         });
     }
-    // Parse everything before touching any database file.
-    let parsed: Vec<(Fetched, Content)> = changed
-        .into_iter()
-        .map(|f| parse(&f).map(|c| (f, c)))
-        .collect::<Result<_, _>>()?;
-    phase("parse", &mut since);
     let now = jiff::Timestamp::now();
     let mut combined = Sha256::new();
     for (f, _) in &parsed {
@@ -591,6 +622,7 @@ pub async fn update(
         imported: Vec::new(),
         unchanged,
         skipped: BTreeMap::new(),
+        failed,
     };
     {
         let mut conn = Connection::open(tmp.path()).map_err(|e| db_err(tmp.path(), e))?;

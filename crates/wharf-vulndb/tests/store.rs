@@ -134,7 +134,7 @@ async fn update_skips_unchanged_sources_and_snapshots_changes() {
 }
 
 #[tokio::test]
-async fn a_failed_update_leaves_the_database_untouched() {
+async fn a_failed_source_leaves_its_data_untouched() {
     let server = MockServer::start().await;
     let good = osv_zip(&[("GHSA-aaaa.json", &record("GHSA-aaaa", "2.20.0"))]);
     Mock::given(path("/good.zip"))
@@ -162,18 +162,32 @@ async fn a_failed_update_leaves_the_database_untouched() {
     let before = std::fs::read(&db).expect("db");
 
     for bad in ["truncated.zip", "gone.zip"] {
-        let sources = [
-            spec(&format!("osv:{}/good.zip", server.uri())),
-            spec(&format!("osv:{}/{bad}", server.uri())),
-        ];
-        let err = update(dir.path(), &sources, &http)
-            .await
-            .expect_err("bad source");
+        // Only a bad source: the update fails and changes nothing.
+        let err = update(
+            dir.path(),
+            &[spec(&format!("osv:{}/{bad}", server.uri()))],
+            &http,
+        )
+        .await
+        .expect_err("bad source");
         assert!(
             matches!(err, StoreError::Parse { .. } | StoreError::Fetch { .. }),
             "{err}"
         );
         assert!(err.to_string().contains(bad), "{err}");
+        // Beside a good source: the bad one is reported, the good one
+        // (unchanged here) goes on, and the database is not touched.
+        let sources = [
+            spec(&format!("osv:{}/good.zip", server.uri())),
+            spec(&format!("osv:{}/{bad}", server.uri())),
+        ];
+        let report = update(dir.path(), &sources, &http)
+            .await
+            .expect("partial update");
+        assert!(!report.changed);
+        let failed: Vec<&String> = report.failed.keys().collect();
+        assert_eq!(failed, [&sources[1].name()]);
+        assert!(report.failed[&sources[1].name()].contains(bad));
         assert_eq!(
             std::fs::read(&db).expect("db"),
             before,
@@ -184,6 +198,29 @@ async fn a_failed_update_leaves_the_database_untouched() {
             first.snapshot_id
         );
     }
+    // A failed source keeps its previous rows while another source changes.
+    let fresh = osv_zip(&[("GHSA-cccc.json", &record("GHSA-cccc", "3.0.0"))]);
+    Mock::given(path("/fresh.zip"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(fresh))
+        .mount(&server)
+        .await;
+    let report = update(
+        dir.path(),
+        &[
+            spec(&format!("osv:{}/gone.zip", server.uri())),
+            spec(&format!("osv:{}/fresh.zip", server.uri())),
+        ],
+        &http,
+    )
+    .await
+    .expect("partial update");
+    assert!(report.changed && report.failed.len() == 1);
+    let ids: Vec<String> = advisories_for(dir.path(), "PyPI", "requests")
+        .expect("lookup")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(ids, ["GHSA-aaaa", "GHSA-cccc"], "good.zip's rows are kept");
     // No temporary files or lock left behind.
     let leftovers: Vec<String> = std::fs::read_dir(dir.path())
         .expect("dir")
