@@ -217,26 +217,56 @@ pub(crate) fn read_feed(path: &std::path::Path) -> Result<(Vec<u8>, String), Err
 }
 
 /// Reads gzip-compressed data (detected by magic) or returns it unchanged.
+/// Data that decompresses to more than four times [`limits::MAX_FILE_BYTES`]
+/// is an error (a decompression bomb or a feed far larger than any real
+/// one), not silently cut short.
 pub(crate) fn maybe_gunzip(data: &[u8], name: &str) -> Result<Vec<u8>, Error> {
+    gunzip_within(data, name, limits::MAX_FILE_BYTES * 4)
+}
+
+fn gunzip_within(data: &[u8], name: &str, limit: u64) -> Result<Vec<u8>, Error> {
     use std::io::Read;
-    if data.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(data)
-            .take(limits::MAX_FILE_BYTES * 4)
-            .read_to_end(&mut out)
-            .map_err(|source| Error::Io {
-                path: name.into(),
-                source,
-            })?;
-        Ok(out)
-    } else {
-        Ok(data.to_vec())
+    if !data.starts_with(&[0x1f, 0x8b]) {
+        return Ok(data.to_vec());
     }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(data)
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|source| Error::Io {
+            path: name.into(),
+            source,
+        })?;
+    if out.len() as u64 > limit {
+        return Err(Error::Format {
+            path: name.into(),
+            format: "gzip feed",
+            reason: format!("decompresses to more than {limit} bytes"),
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gzip_over_the_limit_is_an_error() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&[0u8; 4096]).expect("gzip");
+        let gz = gz.finish().expect("gzip");
+        assert_eq!(
+            gunzip_within(&gz, "feed.gz", 4096)
+                .expect("at the limit")
+                .len(),
+            4096
+        );
+        let err = gunzip_within(&gz, "feed.gz", 4095).expect_err("over the limit");
+        assert!(err.to_string().contains("feed.gz"), "{err}");
+        assert_eq!(gunzip_within(b"plain", "p", 1).expect("not gzip"), b"plain");
+    }
 
     #[test]
     fn id_shapes() {
