@@ -18,7 +18,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::model::Advisory;
-use crate::{Error, ImportReport, Skipped, errata, limits, sources};
+use crate::{Error, ImportReport, Skipped, errata, sources};
 
 /// Imports an errata document from a file.
 pub fn import_path(path: &Path) -> Result<ImportReport, Error> {
@@ -122,7 +122,7 @@ fn erratum_advisories(
             .filter(|t| !t.is_empty())
             .map(str::to_owned),
         severity: str_of(r.get("severity"))
-            .filter(|s| !s.is_empty() && s.len() <= limits::MAX_ID_LEN)
+            .filter(|s| !s.is_empty())
             .map(str::to_owned),
         module,
         cves: r

@@ -24,7 +24,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Advisory, Affected, FixStatus, Range};
+use crate::model::{Advisory, Affected, FixStatus, Range, truncate_details};
 use crate::{Skipped, limits, looks_like_id};
 
 /// One fixed binary package as an erratum lists it.
@@ -64,6 +64,10 @@ pub(crate) fn advisories(
 ) -> Result<Vec<Advisory>, String> {
     if e.id.len() > limits::MAX_ID_LEN || !looks_like_id(e.id) {
         return Err("missing or invalid erratum id".into());
+    }
+    let too_long = |s: &Option<String>| s.as_ref().is_some_and(|s| s.len() > limits::MAX_ID_LEN);
+    if too_long(&e.module) || too_long(&e.severity) {
+        return Err("module stream or severity longer than an identifier may be".into());
     }
     // (ecosystem, name) -> architecture -> the lowest fixed version.
     let mut fixes: BTreeMap<(String, String), BTreeMap<String, String>> = BTreeMap::new();
@@ -121,7 +125,7 @@ pub(crate) fn advisories(
         .into_iter()
         .map(|id| {
             let mut a = Advisory::new(id, source);
-            a.summary.clone_from(&e.title);
+            a.summary = e.title.clone().map(truncate_details);
             a.affected.clone_from(&affected);
             a.references.extend(e.reference.iter().cloned());
             if id != e.id {
@@ -216,6 +220,38 @@ pub(crate) fn el_ecosystem(prefix: &str, p: &ListedPackage<'_>) -> Result<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hostile_fields_are_refused_or_cut() {
+        let package = ListedPackage {
+            name: "a",
+            epoch: None,
+            version: "1",
+            release: "1.el9",
+            arch: "x86_64",
+        };
+        let long = "x".repeat(limits::MAX_ID_LEN + 1);
+        let mut e = Erratum {
+            id: "RLSA-2024:1",
+            title: Some("t".repeat(1 << 20)),
+            cves: vec!["CVE-2024-1"],
+            packages: vec![package],
+            ..Erratum::default()
+        };
+        let el = |p: &ListedPackage<'_>| el_ecosystem("Rocky Linux", p);
+        let mut warnings = Vec::new();
+        let a = advisories(&e, "t", el, &mut warnings).expect("advisory");
+        assert!(a[0].summary.as_ref().is_some_and(|s| s.len() < 1 << 20));
+        e.module = Some(long.clone());
+        assert!(advisories(&e, "t", el, &mut warnings).is_err());
+        e.module = None;
+        e.packages[0].name = "a b";
+        assert!(
+            advisories(&e, "t", el, &mut warnings).is_err(),
+            "no usable package"
+        );
+        assert_eq!(warnings.len(), 1);
+    }
 
     #[test]
     fn el_majors() {
