@@ -43,12 +43,7 @@ struct Entry {
 /// Invalid JSON, an entry without a name or version, a non-numeric epoch
 /// or an inventory over the size cap is a [`ParseError`].
 pub fn parse(path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
-    if content.len() > MAX_INVENTORY_BYTES {
-        return Err(ParseError::new(
-            path,
-            format!("application inventory is larger than {MAX_INVENTORY_BYTES} bytes"),
-        ));
-    }
+    crate::error::within(path, "application inventory", content, MAX_INVENTORY_BYTES)?;
     let inv: Inventory = serde_json::from_slice(content)
         .map_err(|e| ParseError::new(path, format!("invalid application inventory: {e}")))?;
     inv.content

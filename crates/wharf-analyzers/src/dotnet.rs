@@ -64,12 +64,7 @@ struct RuntimeTarget {
 /// `targets` or `libraries`), or a file over the size/count caps is a
 /// [`ParseError`]. A deps file without `libraries` has no packages.
 pub fn parse_deps_json(path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
-    if content.len() > MAX_DEPS_JSON_BYTES {
-        return Err(ParseError::new(
-            path,
-            format!(".deps.json is larger than {MAX_DEPS_JSON_BYTES} bytes"),
-        ));
-    }
+    crate::error::within(path, ".deps.json", content, MAX_DEPS_JSON_BYTES)?;
     // The SDK writes a UTF-8 byte-order mark on some platforms.
     let content = content.strip_prefix(b"\xef\xbb\xbf").unwrap_or(content);
     let deps: DepsJson = serde_json::from_slice(content)

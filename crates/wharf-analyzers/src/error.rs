@@ -20,3 +20,27 @@ impl ParseError {
         }
     }
 }
+
+/// Refuses a `what` file (`"Cargo.lock"`) larger than `max` bytes: every
+/// parser caps its input, whoever calls it.
+pub(crate) fn within(path: &str, what: &str, content: &[u8], max: usize) -> Result<(), ParseError> {
+    if content.len() > max {
+        return Err(ParseError::new(
+            path,
+            format!("{what} is larger than {max} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// A `what` file of at most `max` bytes, as UTF-8 text.
+pub(crate) fn text<'a>(
+    path: &str,
+    what: &str,
+    content: &'a [u8],
+    max: usize,
+) -> Result<&'a str, ParseError> {
+    within(path, what, content, max)?;
+    std::str::from_utf8(content)
+        .map_err(|e| ParseError::new(path, format!("{what} is not UTF-8: {e}")))
+}

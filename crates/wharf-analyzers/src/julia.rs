@@ -44,14 +44,7 @@ pub fn wants(path: &str) -> bool {
 /// Invalid TOML, an entry that is not a table of tables, or a file over
 /// the size or count caps is a [`ParseError`].
 pub fn parse(path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
-    if content.len() > MAX_MANIFEST_BYTES {
-        return Err(ParseError::new(
-            path,
-            format!("Julia manifest is larger than {MAX_MANIFEST_BYTES} bytes"),
-        ));
-    }
-    let text = std::str::from_utf8(content)
-        .map_err(|e| ParseError::new(path, format!("Julia manifest is not UTF-8: {e}")))?;
+    let text = crate::error::text(path, "Julia manifest", content, MAX_MANIFEST_BYTES)?;
     let doc: toml::Table = toml::from_str(text)
         .map_err(|e| ParseError::new(path, format!("Julia manifest is not valid TOML: {e}")))?;
     let julia_version = doc.get("julia_version").and_then(toml::Value::as_str);

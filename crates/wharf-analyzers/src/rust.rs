@@ -70,14 +70,7 @@ struct LockPackage {
 /// Invalid TOML, a `[[package]]` without a string `name` and `version`, or a
 /// file over the size/count caps is a [`ParseError`].
 pub fn parse_cargo_lock(path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
-    if content.len() > MAX_LOCKFILE_BYTES {
-        return Err(ParseError::new(
-            path,
-            format!("Cargo.lock is larger than {MAX_LOCKFILE_BYTES} bytes"),
-        ));
-    }
-    let text = std::str::from_utf8(content)
-        .map_err(|e| ParseError::new(path, format!("Cargo.lock is not UTF-8: {e}")))?;
+    let text = crate::error::text(path, "Cargo.lock", content, MAX_LOCKFILE_BYTES)?;
     let lock: Lockfile = toml::from_str(text)
         .map_err(|e| ParseError::new(path, format!("invalid Cargo.lock: {e}")))?;
     if lock.package.len() > MAX_PACKAGES {
