@@ -54,7 +54,7 @@ impl Records {
     }
 
     /// A hard link at entry `entry`: it gets copies of the records of the
-    /// earlier entries at `target`.
+    /// last earlier entry at `target`.
     pub(crate) fn link(&mut self, entry: u64, path: &str, target: &str) {
         self.links.push((entry, path.to_owned(), target.to_owned()));
     }
@@ -79,12 +79,20 @@ impl Records {
             }
             let mut copies = Vec::new();
             for (entry, path, target) in &self.links {
-                let earlier = by_path
-                    .get(target.as_str())
-                    .into_iter()
-                    .flatten()
-                    .filter(|&&i| self.files[i].0.0 < *entry);
-                for (n, &i) in earlier.enumerate() {
+                // The link names the file at `target` when it was written:
+                // the records of the last earlier entry there (a path can
+                // occur more than once in a tar). Copying only those keeps
+                // a hostile tar of many links and rewrites linear.
+                // `at_target` is in key order (built from sorted records).
+                let at_target = by_path.get(target.as_str()).map_or(&[][..], Vec::as_slice);
+                let before =
+                    &at_target[..at_target.partition_point(|&i| self.files[i].0.0 < *entry)];
+                let Some(&last) = before.last() else {
+                    continue;
+                };
+                let last = self.files[last].0.0;
+                let from = before.partition_point(|&i| self.files[i].0.0 < last);
+                for (n, &i) in before[from..].iter().enumerate() {
                     copies.push((
                         (*entry, n as u64),
                         FileRecord {
@@ -416,6 +424,28 @@ mod tests {
             got,
             want.map(|(a, b)| (a.to_owned(), b.to_owned())).to_vec()
         );
+    }
+
+    /// A path written twice before the link: the link is the last write.
+    #[test]
+    fn links_copy_the_last_earlier_write_only() {
+        let mut r = Records::default();
+        r.file((0, 0), record("a", "old"));
+        r.file((1, 0), record("a", "new"));
+        r.file((1, SCANNER_PLACE), record("a", "new-scan"));
+        r.link(2, "a-link", "a");
+        r.link(3, "dangling", "nowhere");
+        let (files, _) = r.finish();
+        let linked: Vec<String> = files
+            .iter()
+            .filter(|f| f.path == "a-link")
+            .map(|f| match &f.output {
+                Output::Packages { packages } => packages[0].name.clone(),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(linked, ["new", "new-scan"]);
+        assert!(files.iter().all(|f| f.path != "dangling"));
     }
 
     #[test]
