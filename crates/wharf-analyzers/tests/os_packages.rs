@@ -1045,6 +1045,90 @@ proptest! {
     }
 }
 
+// ------------------------------------------------------------ layer engine
+
+/// The files OS identification reads beyond os-release (apk repositories,
+/// the Ubuntu Pro client status, Red Hat content manifests) reach it
+/// through the real analyzer set, and so do Bottlerocket's inventory and
+/// a Julia manifest.
+#[test]
+fn the_layer_engine_collects_every_os_file() {
+    let analyze = |files: &[(&str, &str)]| {
+        let root = tempfile::tempdir().expect("root");
+        for (path, content) in files {
+            let p = root.path().join(path);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, content).expect("write");
+        }
+        let report = wharf_analyzers::builtin()
+            .analyze_dir(root.path())
+            .expect("analyze");
+        let mut os_files = BTreeMap::new();
+        let mut packages = Vec::new();
+        for r in report.files {
+            match r.output {
+                wharf_analyzers::engine::Output::OsFile { content } => {
+                    os_files.insert(r.path, content.into_bytes());
+                }
+                wharf_analyzers::engine::Output::Packages { packages: p } => packages.extend(p),
+                _ => {}
+            }
+        }
+        (os_release::identify(&os_files).expect("an OS"), packages)
+    };
+    let (rhel, _) = analyze(&[
+        ("etc/os-release", "ID=rhel\nVERSION_ID=9.4\n"),
+        (
+            "root/buildinfo/content_manifests/ubi9-9.4-1.json",
+            r#"{"content_sets":["rhel-9-for-x86_64-baseos-rpms"]}"#,
+        ),
+    ]);
+    assert_eq!(rhel.content_sets, ["rhel-9-for-x86_64-baseos-rpms"]);
+    let (alpine, _) = analyze(&[
+        ("etc/alpine-release", "3.9.3\n"),
+        (
+            "etc/apk/repositories",
+            "https://dl-cdn.alpinelinux.org/alpine/v3.10/main\n",
+        ),
+    ]);
+    assert_eq!(alpine.repository_release.as_deref(), Some("3.10"));
+    let (ubuntu, _) = analyze(&[
+        (
+            "etc/lsb-release",
+            "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=20.04\n",
+        ),
+        (
+            "var/lib/ubuntu-advantage/status.json",
+            r#"{"services":[{"name":"esm-infra","status":"enabled"}]}"#,
+        ),
+    ]);
+    assert!(ubuntu.extended_support);
+    let (bottlerocket, packages) = analyze(&[
+        ("etc/os-release", "ID=bottlerocket\nVERSION_ID=1.20.0\n"),
+        (
+            bottlerocket::PATH,
+            r#"{"Content":[{"Name":"glibc","Version":"2.40","Release":"1.br1","Epoch":"1","Architecture":"x86_64"}]}"#,
+        ),
+        (
+            "opt/app/Manifest.toml",
+            "julia_version = \"1.10.0\"\nmanifest_format = \"2.0\"\n[[deps.HTTP]]\nuuid = \"cd3eb016-35fb-5094-929b-558a96fad6f3\"\nversion = \"1.10.16\"\n",
+        ),
+    ]);
+    assert_eq!(bottlerocket.family, "bottlerocket");
+    let found: Vec<(Ecosystem, &str, &str)> = packages
+        .iter()
+        .map(|p| (p.ecosystem, p.name.as_str(), p.version.as_str()))
+        .collect();
+    assert!(
+        found.contains(&(Ecosystem::Rpm, "glibc", "2.40-1.br1")),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(Ecosystem::Julia, "HTTP", "1.10.16")),
+        "{found:?}"
+    );
+}
+
 // -------------------------------------------------------------- bottlerocket
 
 #[test]

@@ -766,6 +766,14 @@ mod tests {
         }
     }
 
+    fn os(family: &str, version: &str) -> OsInfo {
+        OsInfo {
+            family: family.into(),
+            version: version.into(),
+            ..Default::default()
+        }
+    }
+
     fn db(advisories: Vec<Advisory>) -> Database {
         Database::from_snapshot(Snapshot {
             snapshot_id: "test".into(),
@@ -885,11 +893,7 @@ mod tests {
             .push(wharf_vulndb::Range::fixed_in("1:1.14.1-9.module_el8"));
         a.affected.push(af);
         let d = db(vec![a]);
-        let os = OsInfo {
-            family: "alma".into(),
-            version: "8.4".into(),
-            ..Default::default()
-        };
+        let os = os("alma", "8.4");
         let mut p = Package::new(Ecosystem::Rpm, "nginx", "1.14.1-8.module_el8", "rpmdb");
         p.epoch = Some(1);
         assert!(
@@ -921,11 +925,7 @@ mod tests {
             a.affected.push(af);
         }
         let d = db(vec![a]);
-        let os = OsInfo {
-            family: "oracle".into(),
-            version: "7.9".into(),
-            ..Default::default()
-        };
+        let os = os("oracle", "7.9");
         let fixes = |release: &str, epoch: Option<u32>| -> Vec<Vec<String>> {
             let mut p = Package::new(Ecosystem::Rpm, "glibc", release, "rpmdb");
             p.epoch = epoch;
@@ -959,11 +959,7 @@ mod tests {
             a.affected.push(af);
         }
         let d = db(vec![a]);
-        let os = OsInfo {
-            family: "rocky".into(),
-            version: "8.5".into(),
-            ..Default::default()
-        };
+        let os = os("rocky", "8.5");
         let fixes = |arch: Option<&str>| -> Vec<Vec<String>> {
             let mut p = Package::new(Ecosystem::Rpm, "bpftool", "4.18.0-348.el8.0.3", "rpmdb");
             p.arch = arch.map(str::to_owned);
@@ -1013,11 +1009,7 @@ mod tests {
             unfixed("CVE-2024-3", "other-feed", FixStatus::Unfixed),
             unfixed("CVE-2024-4", "feed", FixStatus::Unfixed),
         ]);
-        let os = OsInfo {
-            family: "rocky".into(),
-            version: "8.10".into(),
-            ..Default::default()
-        };
+        let os = os("rocky", "8.10");
         let p = Package::new(Ecosystem::Rpm, "expat", "2.2.5-16.el8", "rpmdb");
         let got: Vec<(String, Vec<String>, FixState)> = d
             .match_inventory(&inventory(Some(os), vec![p]))
@@ -1077,10 +1069,8 @@ mod tests {
         });
         let ids = |d: &Database, content_sets: &[&str]| -> Vec<String> {
             let os = OsInfo {
-                family: "rhel".into(),
-                version: "8.10".into(),
                 content_sets: content_sets.iter().map(|s| (*s).to_owned()).collect(),
-                ..Default::default()
+                ..os("rhel", "8.10")
             };
             let mut p = Package::new(Ecosystem::Rpm, "openssl", "3.0.7-24.el8", "rpmdb");
             p.epoch = Some(1);
@@ -1133,11 +1123,6 @@ mod tests {
                 "3.0.8-150500.5.20.1",
             ),
         ]);
-        let os = |family: &str, version: &str| OsInfo {
-            family: family.into(),
-            version: version.into(),
-            ..Default::default()
-        };
         let mut rhel = Package::new(Ecosystem::Rpm, "openssl", "3.0.7-24.el9", "rpmdb");
         rhel.epoch = Some(1);
         let m = d.match_inventory(&inventory(Some(os("rhel", "9.3")), vec![rhel.clone()]));
